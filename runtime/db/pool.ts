@@ -1,0 +1,41 @@
+import { Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
+
+/** Anything that runs a parameterized statement: the pool, or a client inside a transaction. */
+export interface Queryable {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+export type Tx = PoolClient;
+
+export function createPool(connectionString: string, options: Omit<PoolConfig, 'connectionString'> = {}): Pool {
+  const pool = new Pool({ connectionString, max: 20, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000, ...options });
+  // An idle client losing its server (Postgres restart) must not crash the process; the pool drops it.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Runs `fn` in one transaction; rolls back on any error and rethrows it. */
+export async function withTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Where a connection string points, without the password: for log lines about reachability. */
+export function describeTarget(connectionString: string): string {
+  try {
+    const u = new URL(connectionString);
+    return `${u.hostname || 'localhost'}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'the configured database';
+  }
+}
