@@ -7,7 +7,8 @@ import { silentLogger } from '../../runtime/log';
 /** One real Postgres for the whole run: TEST_DATABASE_URL, or a throwaway embedded cluster. */
 export default async function globalSetup(): Promise<void> {
   if (process.env.TEST_DATABASE_URL) return;
-  const dataDir = path.resolve(__dirname, '../../.data/test-postgres');
+  // One cluster per jest run, so concurrent runs (several checkouts, watch mode) never share one.
+  const dataDir = path.resolve(__dirname, `../../.data/test-postgres-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   const port = await freePort();
   const db = await startEmbeddedPostgres({
