@@ -55,11 +55,13 @@ export async function migrate(pool: Pool, schema: string): Promise<MigrationResu
   }
 }
 
-export async function schemaVersion(pool: Pick<Pool, 'query'>, schema: string): Promise<number> {
+/** Versions this code knows that the schema has not applied yet (all of them for a new schema). */
+export async function pendingMigrations(pool: Pick<Pool, 'query'>, schema: string): Promise<number[]> {
   const { rows } = await pool.query<{ exists: string | null }>('SELECT to_regclass($1) AS exists', [`${q(schema)}.schema_migrations`]);
-  if (!rows[0].exists) return 0;
-  const r = await pool.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${q(schema)}.schema_migrations`);
-  return r.rows[0].v ?? 0;
+  if (!rows[0].exists) return migrations.map((m) => m.version);
+  const applied = await pool.query<{ version: number }>(`SELECT version FROM ${q(schema)}.schema_migrations`);
+  const done = new Set(applied.rows.map((r) => r.version));
+  return migrations.map((m) => m.version).filter((v) => !done.has(v));
 }
 
 const ensured = new WeakMap<Pool, Map<string, Promise<MigrationResult>>>();

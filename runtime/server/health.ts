@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { LATEST_VERSION, schemaVersion } from '../db/migrate';
+import { LATEST_VERSION, pendingMigrations } from '../db/migrate';
 import type { RuntimeState } from '../service';
 
 /** `/healthz` (process up), `/readyz` (database, schema, workers) and `/metrics`. */
@@ -31,8 +31,8 @@ async function readiness(state: RuntimeState): Promise<Record<'database' | 'sche
   let database: Check = { ok: true };
   let schema: Check = { ok: false, detail: 'not checked' };
   try {
-    const version = await withTimeout(schemaVersion(ctx.pool, ctx.schema), 2000);
-    schema = version === LATEST_VERSION ? { ok: true, detail: `version ${version}` } : { ok: false, detail: `version ${version}, expected ${LATEST_VERSION}` };
+    const pending = await withTimeout(pendingMigrations(ctx.pool, ctx.schema), 2000);
+    schema = pending.length === 0 ? { ok: true, detail: `version ${LATEST_VERSION}` } : { ok: false, detail: `migrations pending: ${pending.join(', ')}` };
   } catch (error) {
     database = { ok: false, detail: `${state.databaseTarget}: ${(error as Error).message}` };
   }

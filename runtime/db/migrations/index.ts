@@ -1,4 +1,5 @@
 import { sharedSchema } from './001_shared_schema';
+import { apiIdempotency } from './006_api';
 
 export interface Migration {
   version: number;
@@ -7,5 +8,8 @@ export interface Migration {
   up: (schema: string) => string;
 }
 
-/** Applied in order; append only. */
-export const migrations: Migration[] = [{ version: 1, name: 'shared schema', up: sharedSchema }];
+/** Applied in version order; never edit an applied one, add a new version. */
+export const migrations: Migration[] = [
+  { version: 1, name: 'shared schema', up: sharedSchema },
+  { version: 6, name: 'api idempotency keys', up: apiIdempotency },
+].sort((a, b) => a.version - b.version);
