@@ -37,3 +37,25 @@ export const contactSql = {
 
   deleteContacts: (s: string) => `DELETE FROM ${q(s)}.contacts WHERE id = ANY($1::uuid[])`,
 };
+
+/** Reads and operator actions on contacts (API, CLI, nodes). */
+export const contactReadSql = {
+  contact: (s: string) => `SELECT * FROM ${q(s)}.contacts WHERE id = $1`,
+  identities: (s: string) => `SELECT kind, value, created_at FROM ${q(s)}.contact_identities WHERE contact_id = $1 ORDER BY kind, value`,
+  conversations: (s: string) => `
+    SELECT id, account_id, provider_chat_id, channel, subject, status, unread_count, last_message_at, last_inbound_at, last_outbound_at, assigned_to, labels
+      FROM ${q(s)}.conversations WHERE contact_id = $1 ORDER BY last_message_at DESC NULLS LAST LIMIT 50`,
+  enrollments: (s: string) => `
+    SELECT e.id, s.key AS sequence_key, e.account_id, e.status, e.current_step, e.next_step, e.next_run_at, e.stop_reason, e.pause_reason,
+           e.enrolled_at, e.finished_at
+      FROM ${q(s)}.enrollments e JOIN ${q(s)}.sequences s ON s.id = e.sequence_id
+     WHERE e.contact_id = $1 ORDER BY e.enrolled_at DESC LIMIT 100`,
+  engagement: (s: string) => `
+    SELECT id, kind, channel, account_id, occurred_at, data FROM ${q(s)}.engagement_events
+     WHERE contact_id = $1 ORDER BY occurred_at DESC LIMIT 100`,
+  markDoNotContact: (s: string) => `
+    UPDATE ${q(s)}.contacts SET do_not_contact = true, do_not_contact_reason = $2, do_not_contact_at = COALESCE(do_not_contact_at, now()), updated_at = now()
+     WHERE id = ANY($1::uuid[]) RETURNING id`,
+  liveEnrollmentsOf: (s: string) => `
+    SELECT id FROM ${q(s)}.enrollments WHERE contact_id = ANY($1::uuid[]) AND status IN ('active', 'paused') FOR UPDATE`,
+};

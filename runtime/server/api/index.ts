@@ -3,9 +3,11 @@ import type { RuntimeState } from '../../service';
 import { openApiDocument } from './openapi';
 import type { ApiRoute } from './route';
 import { apiRouter } from './router';
+import { contactRoutes } from './contacts';
+import { inboxRoutes } from './inbox';
 
 /** Every /api/v1 route, grouped by resource. */
-export const apiRoutes: ApiRoute[] = [];
+export const apiRoutes: ApiRoute[] = [...contactRoutes, ...inboxRoutes];
 
 const VERSION = (require('../../../package.json') as { version: string }).version;
 
