@@ -47,6 +47,13 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEQUENCER_DRY_RUN: booleanFlag.default(false),
   SEQUENCER_DATA_DIR: z.string().min(1).default('.data'),
+  /** Minutes between reconciliation rounds per account (0 = off); a divisor of 60 keeps rounds evenly spaced. */
+  SEQUENCER_RECONCILE_MINUTES: z.coerce
+    .number({ error: 'expected a number of minutes' })
+    .int({ error: 'expected a whole number of minutes' })
+    .min(0, { error: 'expected 0 (off) to 60 minutes' })
+    .max(60, { error: 'expected 0 (off) to 60 minutes' })
+    .default(10),
   SEQUENCER_EMBEDDED_PORT: z.coerce
     .number({ error: 'expected a port number' })
     .int({ error: 'expected a whole port number' })
@@ -69,6 +76,8 @@ export type Config = {
   dryRun: boolean;
   dataDir: string;
   embeddedPort: number;
+  /** Minutes between reconciler rounds; 0 turns the schedule off. */
+  reconcileMinutes: number;
 };
 
 export class ConfigError extends Error {
@@ -108,5 +117,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dryRun: e.SEQUENCER_DRY_RUN,
     dataDir: e.SEQUENCER_DATA_DIR,
     embeddedPort: e.SEQUENCER_EMBEDDED_PORT,
+    reconcileMinutes: e.SEQUENCER_RECONCILE_MINUTES,
   };
 }

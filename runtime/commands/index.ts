@@ -1,6 +1,10 @@
 import { migrateCommand } from './migrate';
+import { reconcileCommand } from './reconcile';
+import { retryCommand } from './retry';
+import { simulateCommand } from './simulate';
 import { startCommand } from './start';
+import { webhooksCommand } from './webhooks';
 import type { Command } from './types';
 
 /** Every `sequencer` subcommand, in the order `--help` lists them. */
-export const commands: Command[] = [startCommand, migrateCommand];
+export const commands: Command[] = [startCommand, migrateCommand, simulateCommand, retryCommand, webhooksCommand, reconcileCommand];

@@ -16,6 +16,7 @@ export const REASON_CODES = [
   'manual',
   'sequence_paused',
   'sequence_archived',
+  'pause_expired',
   // accounts and providers
   'account_disconnected',
   'account_reconnected',

@@ -1,5 +1,9 @@
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod/v4';
+import { limitsByActionSchema } from '../limits/policy';
+import { delaySchemaFor } from './delay';
+import { unknownHolidayCalendar } from './holidays';
+import { stepDefinitionSchema } from './steps';
 
 /**
  * A sequence's settings (the `settings` jsonb of `sequences`): its calendar, stop rules and pacing.
@@ -35,6 +39,14 @@ export const sequenceSettingsSchema = z
         region: z.string().min(1).optional(),
         dates: z.array(isoDate).default([]),
       })
+      .superRefine(({ country, region }, ctx) => {
+        if (!country) {
+          if (region) ctx.addIssue({ code: 'custom', path: ['region'], message: 'a region needs holidays.country too, e.g. { "country": "DE", "region": "BY" }' });
+          return;
+        }
+        const unknown = unknownHolidayCalendar(country, region);
+        if (unknown) ctx.addIssue({ code: 'custom', path: [unknown.field], message: unknown.message });
+      })
       .default({ dates: [] }),
     /** Random extra delay (deterministic per enrollment and step), inside the window, never earlier. */
     jitterMinutes: z.number().int().min(0).max(240).default(0),
@@ -45,17 +57,39 @@ export const sequenceSettingsSchema = z
     stopOnReply: z.enum(STOP_SCOPES).default('contact'),
     /** Enrolment refuses contacts who replied (anywhere) within this many days (0 = off). */
     skipIfRepliedWithinDays: z.number().int().min(0).max(3650).default(0),
-    /** Per-action Rate Gate overrides for this sequence, e.g. { "invitation": { "daily": 40 } }. */
-    limits: z.record(z.string(), z.record(z.string(), z.number().nonnegative())).default({}),
+    /** Per-action Rate Gate overrides for this sequence, e.g. { "invitation": { "daily": 40 } } (docs/limits.md). */
+    limits: limitsByActionSchema.default({}),
+    /** Optional list of the flow's steps with default delays (runtime/sequences/steps.ts), for simulate and the node. */
+    steps: z.array(stepDefinitionSchema).max(200).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((settings, ctx) => {
+    const seen = new Set<string>();
+    settings.steps?.forEach((step, index) => {
+      if (seen.has(step.name)) ctx.addIssue({ code: 'custom', path: ['steps', index, 'name'], message: `step "${step.name}" is listed twice: step names must be unique` });
+      seen.add(step.name);
+      if (!step.delay) return;
+      const inWindow = delaySchemaFor(settings).safeParse(step.delay);
+      for (const issue of inWindow.error?.issues ?? []) ctx.addIssue({ code: 'custom', path: ['steps', index, 'delay', ...issue.path], message: issue.message });
+    });
+  });
 
 export type SequenceSettings = z.infer<typeof sequenceSettingsSchema>;
 
 export const DEFAULT_SETTINGS: SequenceSettings = sequenceSettingsSchema.parse({});
 
-/** Settings stored in the database were validated when written; old rows get today's defaults. */
+/**
+ * Settings stored in the database were validated when written. A row that a newer, stricter
+ * version refuses keeps everything it can: only the refused top-level keys fall back to defaults.
+ */
 export function settingsFromRow(settings: unknown): SequenceSettings {
-  const parsed = sequenceSettingsSchema.safeParse(settings ?? {});
-  return parsed.success ? parsed.data : DEFAULT_SETTINGS;
+  const raw = settings && typeof settings === 'object' ? { ...(settings as Record<string, unknown>) } : {};
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const parsed = sequenceSettingsSchema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    const refused = new Set(parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : [String(i.path[0] ?? '')])));
+    for (const key of refused) delete raw[key];
+    if (refused.has('')) break;
+  }
+  return DEFAULT_SETTINGS;
 }

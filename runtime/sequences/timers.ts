@@ -13,6 +13,11 @@ export interface StepJobData {
   dueAt: string;
   /** The event that made a waiting step due early (e.g. `invitation_accepted`). */
   wokeBy?: string;
+  /**
+   * `resume`: not a step but the end of a timed pause (`paused_until`); the dispatcher resumes the
+   * enrollment through the calendar if it is still paused at this version.
+   */
+  kind?: 'resume';
 }
 
 export interface StepTimer {
@@ -21,9 +26,11 @@ export interface StepTimer {
   version: number;
   runAt: Date;
   wokeBy?: string;
+  kind?: 'resume';
 }
 
 export const stepJobId = (enrollmentId: string, step: string, version: number) => uuidV5(`${enrollmentId}:${step}:${version}`);
+const resumeJobId = (enrollmentId: string, version: number) => uuidV5(`${enrollmentId}:@resume:${version}`);
 export const enrollmentJobKey = (enrollmentId: string) => `enrollment:${enrollmentId}`;
 
 /** Enqueues step jobs inside the caller's transaction (one statement for the batch). */
@@ -33,10 +40,17 @@ export async function enqueueStepJobs(ctx: Ctx, tx: Queryable, timers: StepTimer
   await ctx.boss.insert(
     QUEUES.step,
     timers.map((t) => ({
-      id: stepJobId(t.enrollmentId, t.step, t.version),
+      id: t.kind === 'resume' ? resumeJobId(t.enrollmentId, t.version) : stepJobId(t.enrollmentId, t.step, t.version),
       singletonKey: enrollmentJobKey(t.enrollmentId),
       startAfter: t.runAt,
-      data: { enrollmentId: t.enrollmentId, step: t.step, version: t.version, dueAt: t.runAt.toISOString(), wokeBy: t.wokeBy } satisfies StepJobData,
+      data: {
+        enrollmentId: t.enrollmentId,
+        step: t.step,
+        version: t.version,
+        dueAt: t.runAt.toISOString(),
+        wokeBy: t.wokeBy,
+        kind: t.kind,
+      } satisfies StepJobData,
     })),
     { db },
   );
@@ -55,4 +69,23 @@ export async function cancelStepJobs(ctx: Ctx, tx: Queryable, enrollmentIds: str
     [QUEUES.step, enrollmentIds.map(enrollmentJobKey)],
   );
   return result.rowCount ?? 0;
+}
+
+/** Drops the dead-lettered step jobs of these enrollments (`retry` revives them with a new job). */
+export async function deleteDeadStepJobs(ctx: Ctx, tx: Queryable, enrollmentIds: string[]): Promise<number> {
+  if (enrollmentIds.length === 0) return 0;
+  const result = await tx.query(`DELETE FROM ${q(jobsSchemaOf(ctx.schema))}.job WHERE name = $1 AND singleton_key = ANY($2::text[])`, [
+    QUEUES.stepDead,
+    enrollmentIds.map(enrollmentJobKey),
+  ]);
+  return result.rowCount ?? 0;
+}
+
+/**
+ * Refreshes the planner's statistics of pg-boss's shared job table after a bulk load: without it the
+ * claim query of a queue the planner has not seen yet degrades to a nested loop over the whole
+ * queue (reference pg-boss-12 §9, "stale-statistics pitfall").
+ */
+export async function analyzeJobTable(ctx: Pick<Ctx, 'pool' | 'schema'>): Promise<void> {
+  await ctx.pool.query(`ANALYZE ${q(jobsSchemaOf(ctx.schema))}.job_common`);
 }

@@ -1,4 +1,7 @@
 import type { RuntimeCtx } from '../context';
+import { reconcilerWorker } from '../inbox/reconciler';
+import { dispatcherWorker } from '../sequences/dispatcher';
+import { notifierWorker } from '../subscriptions/notifier';
 
 /** Background work the runtime starts once the database is ready (pg-boss `work()` registrations). */
 export interface WorkerStarter {
@@ -6,4 +9,4 @@ export interface WorkerStarter {
   start(ctx: RuntimeCtx): Promise<void>;
 }
 
-export const workerStarters: WorkerStarter[] = [];
+export const workerStarters: WorkerStarter[] = [dispatcherWorker, notifierWorker, reconcilerWorker];

@@ -1,0 +1,73 @@
+import {
+  type ICredentialsDecrypted,
+  type ICredentialTestFunctions,
+  type IExecuteFunctions,
+  type INodeCredentialTestResult,
+  type INodeExecutionData,
+  type INodeParameters,
+  type INodeType,
+  type INodeTypeDescription,
+  NodeConnectionTypes,
+} from 'n8n-workflow';
+import { testConnection } from '../shared/database';
+import * as release from './actions/release';
+import * as reserve from './actions/reserve';
+import * as getUsage from './actions/usage';
+import { route } from './router';
+
+/** Reserve: Allowed / Limited. Release and Get Usage: one output. Evaluated by n8n from the parameters, so no imports inside. */
+const outputsOf = (parameters: INodeParameters) =>
+  (parameters.operation ?? 'reserve') === 'reserve'
+    ? [
+        { type: 'main', displayName: 'Allowed' },
+        { type: 'main', displayName: 'Limited' },
+      ]
+    : [{ type: 'main', displayName: '' }];
+
+export class RateGate implements INodeType {
+  description: INodeTypeDescription = {
+    displayName: 'Rate Gate',
+    name: 'rateGate',
+    icon: { light: 'file:rateGate.svg', dark: 'file:rateGate.dark.svg' },
+    group: ['transform'],
+    version: 1,
+    subtitle: '={{ $parameter["operation"] === "reserve" ? "reserve " + ($parameter["accountAction"] === "custom" ? $parameter["customAction"] : $parameter["accountAction"]) : $parameter["operation"] }}',
+    description: 'Reserve capacity for an account action against hourly, daily and weekly caps, spacing, working hours and warm-up, across every flow',
+    defaults: { name: 'Rate Gate' },
+    inputs: [NodeConnectionTypes.Main],
+    outputs: `={{(${outputsOf})($parameter)}}`,
+    // The database credential is not an API credential (see credentials/SequencerDatabase.credentials.ts).
+    // eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
+    credentials: [{ name: 'sequencerDatabase', required: true, testedBy: 'sequencerDatabaseTest' }],
+    usableAsTool: true,
+    properties: [
+      {
+        displayName: 'Operation',
+        name: 'operation',
+        type: 'options',
+        noDataExpression: true,
+        default: 'reserve',
+        options: [
+          { name: 'Reserve', value: 'reserve', action: 'Reserve capacity for an action', description: 'Allowed items may act now; Limited items carry retryAt and reason' },
+          { name: 'Release', value: 'release', action: 'Release a reservation', description: 'Give capacity back when the send was skipped or failed for good' },
+          { name: 'Get Usage', value: 'getUsage', action: 'Get an account s usage', description: 'Used and remaining per window and action' },
+        ],
+      },
+      ...reserve.description,
+      ...release.description,
+      ...getUsage.description,
+    ],
+  };
+
+  methods = {
+    credentialTest: {
+      async sequencerDatabaseTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+        return testConnection(credential.data ?? {});
+      },
+    },
+  };
+
+  async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+    return route.call(this);
+  }
+}

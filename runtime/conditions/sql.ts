@@ -1,0 +1,46 @@
+import { q } from '../db/identifier';
+
+/** Outbound messages that may have reached the contact (a send in flight or of unknown outcome counts). */
+const WENT_OUT = `m.direction = 'out' AND m.status IN ('sending', 'sent', 'unknown', 'dry_run')`;
+const MESSAGE_AT = 'COALESCE(m.sent_at, m.created_at)';
+
+const eventJson = (ev: string) => `jsonb_build_object('id', ${ev}.id, 'kind', ${ev}.kind, 'at', ${ev}.occurred_at, 'channel', ${ev}.channel,
+  'conversationId', ${ev}.conversation_id, 'contactId', ${ev}.contact_id, 'accountId', ${ev}.account_id, 'data', ${ev}.data)`;
+
+export const conditionSql = {
+  /**
+   * Everything the conditions of a batch may ask, for every subject, in one statement:
+   * $1 contact ids and $2 enrollment ids (one pair per subject, either may be null), $3 the
+   * engagement kinds in play, $4 whether colleagues' replies are needed (company scope).
+   */
+  facts: (s: string) => `
+    WITH subject AS (
+      SELECT i.idx, i.contact_id AS given_contact_id, i.enrollment_id AS given_enrollment_id,
+             e.id AS enrollment_id, to_jsonb(e.*) AS enrollment, c.id AS contact_id, c.company_domain, to_jsonb(c.*) AS contact
+        FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS i(contact_id, enrollment_id, idx)
+        LEFT JOIN ${q(s)}.enrollments e ON e.id = i.enrollment_id
+        LEFT JOIN ${q(s)}.contacts c ON c.id = COALESCE(i.contact_id, e.contact_id)
+    )
+    SELECT sj.idx, sj.given_contact_id, sj.given_enrollment_id, sj.enrollment, sj.contact,
+           ARRAY(SELECT DISTINCT ci.kind FROM ${q(s)}.contact_identities ci WHERE ci.contact_id = sj.contact_id) AS identity_kinds,
+           COALESCE((SELECT jsonb_agg(${eventJson('ev')} ORDER BY ev.occurred_at)
+                       FROM ${q(s)}.engagement_events ev
+                      WHERE ev.contact_id = sj.contact_id AND ev.kind = ANY($3::text[])), '[]'::jsonb) AS events,
+           CASE WHEN $4::boolean AND sj.company_domain IS NOT NULL THEN
+             COALESCE((SELECT jsonb_agg(${eventJson('ev')} ORDER BY ev.occurred_at)
+                         FROM ${q(s)}.contacts colleague
+                         JOIN ${q(s)}.engagement_events ev ON ev.contact_id = colleague.id AND ev.kind = 'reply'
+                        WHERE colleague.company_domain = sj.company_domain AND colleague.id <> sj.contact_id), '[]'::jsonb)
+           ELSE '[]'::jsonb END AS colleague_replies,
+           COALESCE((SELECT jsonb_agg(jsonb_build_object('messageId', m.id, 'step', m.step, 'conversationId', m.conversation_id, 'at', ${MESSAGE_AT})
+                              ORDER BY ${MESSAGE_AT})
+                       FROM ${q(s)}.messages m WHERE m.enrollment_id = sj.enrollment_id AND ${WENT_OUT}), '[]'::jsonb) AS sent,
+           (SELECT jsonb_build_object('messageId', m.id, 'at', ${MESSAGE_AT}, 'channel', m.channel, 'classification', m.classification)
+              FROM ${q(s)}.messages m WHERE m.contact_id = sj.contact_id AND m.direction = 'in'
+             ORDER BY ${MESSAGE_AT} DESC LIMIT 1) AS latest_reply,
+           (SELECT jsonb_build_object('messageId', m.id, 'at', ${MESSAGE_AT}, 'channel', m.channel)
+              FROM ${q(s)}.messages m WHERE m.contact_id = sj.contact_id AND ${WENT_OUT}
+             ORDER BY ${MESSAGE_AT} DESC LIMIT 1) AS last_touch
+      FROM subject sj
+     ORDER BY sj.idx`,
+};

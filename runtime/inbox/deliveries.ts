@@ -1,0 +1,116 @@
+import type { Ctx } from '../context';
+import { withTransaction, type Queryable } from '../db/pool';
+import type { InboxEvent, IngestOutcome } from './events';
+import { ingest } from './ingest';
+import { readWebhook } from './normalize';
+import { deliverySql } from './sql';
+
+/**
+ * A webhook delivery's life: stored raw in `webhook_events` (a repeat only bumps `deliveries`), then
+ * applied. Store and apply share one transaction with a savepoint around the apply, so a delivery is
+ * never lost: if applying throws (a bug, a bad payload), the savepoint is rolled back and the row is
+ * kept as `failed` with the error, for `sequencer webhooks replay`.
+ */
+export type DeliveryStatus = 'processed' | 'duplicate' | 'ignored' | 'failed';
+
+export interface DeliveryResult {
+  status: DeliveryStatus;
+  /** The `webhook_events` row. */
+  id: string;
+  error?: string;
+  outcome?: IngestOutcome;
+}
+
+export interface ReceiveOptions {
+  /** The body as received, stored as is (saves re-serializing); defaults to `JSON.stringify(body)`. */
+  payload?: string;
+  receivedAt?: Date;
+}
+
+export async function receiveDelivery(ctx: Ctx, body: Record<string, unknown>, options: ReceiveOptions = {}): Promise<DeliveryResult> {
+  const receivedAt = options.receivedAt ?? new Date();
+  const delivery = readWebhook(body, receivedAt);
+  const status: DeliveryStatus = delivery.problem ? 'failed' : delivery.inbox!.type === 'ignored' ? 'ignored' : 'processed';
+  return withTransaction(ctx.pool, async (tx) => {
+    const { rows } = await tx.query<{ id: string; inserted: boolean }>(deliverySql.store(ctx.schema), [
+      delivery.source,
+      delivery.event,
+      delivery.key,
+      delivery.accountId,
+      status,
+      delivery.problem,
+      storablePayload(body, options.payload),
+    ]);
+    const { id, inserted } = rows[0];
+    if (!inserted) return { status: 'duplicate', id };
+    if (status !== 'processed') {
+      if (delivery.problem) ctx.log.warn({ webhookEventId: id, event: delivery.event, problem: delivery.problem }, 'webhook payload not understood; stored as failed for replay');
+      return { status, id, ...(delivery.problem ? { error: delivery.problem } : {}) };
+    }
+    // Stored as `processed` already: nothing else to write when the apply succeeds.
+    return applyStored(ctx, tx, id, delivery.inbox!, false);
+  });
+}
+
+/** Applies a stored delivery inside a savepoint; on error the row becomes `failed` with the message. */
+async function applyStored(ctx: Ctx, tx: Queryable, id: string, event: InboxEvent, markProcessed: boolean): Promise<DeliveryResult> {
+  await tx.query('SAVEPOINT apply_delivery');
+  try {
+    const [outcome] = await ingest(ctx, tx, [event]);
+    if (markProcessed) await tx.query(deliverySql.markApplied(ctx.schema), [id, 'processed']);
+    return { status: 'processed', id, outcome };
+  } catch (error) {
+    await tx.query('ROLLBACK TO SAVEPOINT apply_delivery');
+    const message = error instanceof Error ? error.message : String(error);
+    await tx.query(deliverySql.markFailed(ctx.schema), [id, message]);
+    ctx.log.error({ err: error, webhookEventId: id, event: event.event }, 'applying a webhook delivery failed; stored as failed for `sequencer webhooks replay`');
+    return { status: 'failed', id, error: message };
+  }
+}
+
+export interface ReplaySummary {
+  processed: number;
+  ignored: number;
+  failed: number;
+  /** Rows another process was replaying at the same time. */
+  skipped: number;
+}
+
+/**
+ * Re-applies `failed` deliveries (and `received` ones a crash left half-way) received since `since`,
+ * each in its own transaction, in the order they arrived. Applying is idempotent, so a replay never
+ * doubles anything; a row that fails again stays `failed` with the new error.
+ */
+export async function replayDeliveries(ctx: Ctx, options: { since?: Date; batchSize?: number } = {}): Promise<ReplaySummary> {
+  const summary: ReplaySummary = { processed: 0, ignored: 0, failed: 0, skipped: 0 };
+  const since = options.since ?? new Date(0);
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const { rows } = await ctx.pool.query<{ id: string; payload: Record<string, unknown>; received_at: Date }>(deliverySql.replayable(ctx.schema), [since, after, options.batchSize ?? 200]);
+    if (rows.length === 0) return summary;
+    for (const row of rows) {
+      const status = await withTransaction(ctx.pool, async (tx) => {
+        const locked = await tx.query(deliverySql.lockForReplay(ctx.schema), [row.id]);
+        if (locked.rowCount === 0) return 'skipped' as const;
+        const delivery = readWebhook(row.payload, row.received_at);
+        if (delivery.problem) {
+          await tx.query(deliverySql.markFailed(ctx.schema), [row.id, delivery.problem]);
+          return 'failed' as const;
+        }
+        if (delivery.inbox!.type === 'ignored') {
+          await tx.query(deliverySql.markApplied(ctx.schema), [row.id, 'ignored']);
+          return 'ignored' as const;
+        }
+        return (await applyStored(ctx, tx, row.id, delivery.inbox!, true)).status as 'processed' | 'failed';
+      });
+      summary[status]++;
+    }
+    after = rows[rows.length - 1].id;
+  }
+}
+
+/** Postgres jsonb refuses `\u0000`; such a body is stored with the NULs dropped rather than lost. */
+function storablePayload(body: Record<string, unknown>, raw: string | undefined): string {
+  if (raw !== undefined && !raw.includes('\\u0000')) return raw;
+  return JSON.stringify(body, (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '') : value));
+}
