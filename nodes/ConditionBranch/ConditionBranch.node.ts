@@ -15,7 +15,7 @@ import { execute } from './execute';
 
 /**
  * Conditions mode: true / false. Rules mode: one output per rule, plus the fallback (like Switch v3).
- * n8n evaluates this from the parameters, so it must stand alone (no imports, no optional chaining).
+ * n8n evaluates this from the parameters, so it must stand alone (no imports, no newer syntax such as `?.`).
  */
 const outputsOf = (parameters: INodeParameters) => {
   if (parameters.mode !== 'rules') {

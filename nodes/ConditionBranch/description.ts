@@ -138,7 +138,7 @@ export const conditionFields: INodeProperties[] = [
     type: 'string',
     default: '',
     placeholder: 'attributes.industry',
-    description: 'A column, or a key of the contact\'s attributes / the enrollment\'s vars (a dotted path works)',
+    description: "A column, or a key of the contact's attributes / the enrollment's vars (a dotted path works)",
     displayOptions: when(['field']),
   },
   {
@@ -252,7 +252,14 @@ export const properties: INodeProperties[] = [
         name: 'rule',
         displayName: 'Rule',
         values: [
-          { displayName: 'Output Name', name: 'outputName', type: 'string', default: '', placeholder: 'accepted', description: 'The name of the output this rule sends items to' },
+          {
+            displayName: 'Output Name',
+            name: 'outputName',
+            type: 'string',
+            default: '',
+            placeholder: 'accepted',
+            description: 'The name of the output this rule sends items to',
+          },
           combinator('Whether every condition of the rule or just one must match'),
           conditionList,
         ],

@@ -40,7 +40,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
     const json = items[itemIndex].json;
     if ('error' in decided) {
       if (!this.continueOnFail()) {
-        throw new NodeOperationError(this.getNode(), decided.error, { itemIndex, description: 'Map Enrollment ID or Contact ID to a Sequencer id (a dispatched step carries enrollment.id)' });
+        throw new NodeOperationError(this.getNode(), decided.error, {
+          itemIndex,
+          description: 'Map Enrollment ID or Contact ID to a Sequencer id (a dispatched step carries enrollment.id)',
+        });
       }
       // Not matched: the false output (or the fallback); never a branch that acts on the contact.
       outputs[route.names.length - 1].push({ json: { ...json, error: decided.error }, pairedItem: { item: itemIndex } });
@@ -65,7 +68,9 @@ function decide(mode: 'conditions' | 'rules', route: Route, groups: GroupResult[
   const first = groups.findIndex((g) => g.matched);
   if (first >= 0) return { output: first, name: route.names[first], results: groups[first].results };
   const all = groups.flatMap((g) => g.results);
-  return route.fallback ? { output: route.names.length - 1, name: route.names[route.names.length - 1], results: all } : { output: null, name: null, results: all };
+  return route.fallback
+    ? { output: route.names.length - 1, name: route.names[route.names.length - 1], results: all }
+    : { output: null, name: null, results: all };
 }
 
 function routeOf(fn: IExecuteFunctions, mode: 'conditions' | 'rules', options: IDataObject): Route {
@@ -111,7 +116,12 @@ const csv = (v: unknown) =>
 /** The UI's flat fields → the runtime's condition shape (validated by the caller). */
 function conditionOf(ui: IDataObject): ConditionInput {
   const negate = ui.negate === true;
-  const since = ui.since === 'step' ? { from: 'step', step: String(ui.sinceStep ?? '').trim() } : ui.since === 'days' ? { from: 'days', days: Number(ui.sinceDays) } : { from: ui.since ?? 'ever' };
+  const since =
+    ui.since === 'step'
+      ? { from: 'step', step: String(ui.sinceStep ?? '').trim() }
+      : ui.since === 'days'
+        ? { from: 'days', days: Number(ui.sinceDays) }
+        : { from: ui.since ?? 'ever' };
   const type = (ui.type ?? 'replied') as ConditionInput['type'];
   switch (type) {
     case 'replied':
@@ -125,7 +135,14 @@ function conditionOf(ui: IDataObject): ConditionInput {
     case 'has_identity':
       return { type, kinds: (ui.identityKinds ?? ['email']) as never, negate };
     case 'field':
-      return { type, source: (ui.fieldSource ?? 'contact') as 'contact', field: String(ui.fieldName ?? '').trim(), operator: (ui.fieldOperator ?? 'equals') as 'equals', value: (ui.fieldValue ?? '') as string, negate };
+      return {
+        type,
+        source: (ui.fieldSource ?? 'contact') as 'contact',
+        field: String(ui.fieldName ?? '').trim(),
+        operator: (ui.fieldOperator ?? 'equals') as 'equals',
+        value: (ui.fieldValue ?? '') as string,
+        negate,
+      };
     case 'days_since':
       return { type, from: (ui.daysFrom ?? 'last_touch') as 'last_touch', operator: (ui.daysOperator ?? 'gte') as 'gte', days: Number(ui.days ?? 3), negate };
     default:

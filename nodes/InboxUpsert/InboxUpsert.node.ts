@@ -16,7 +16,7 @@ export class InboxUpsert implements INodeType {
   description: INodeTypeDescription = {
     displayName: 'Inbox Upsert',
     name: 'inboxUpsert',
-    icon: 'file:inboxUpsert.svg',
+    icon: { light: 'file:inboxUpsert.svg', dark: 'file:inboxUpsert.dark.svg' },
     group: ['transform'],
     version: 1,
     subtitle: '={{ $parameter["input"] === "fields" ? "mapped fields" : "UniPile webhook body" }}',

@@ -15,14 +15,17 @@ import * as reserve from './actions/reserve';
 import * as getUsage from './actions/usage';
 import { route } from './router';
 
-/** Reserve: Allowed / Limited. Release and Get Usage: one output. Evaluated by n8n from the parameters, so no imports inside. */
+/**
+ * Reserve: Allowed / Limited. Release and Get Usage: one output. n8n evaluates this from the
+ * parameters, so it must stand alone (no imports, no newer syntax such as `??`).
+ */
 const outputsOf = (parameters: INodeParameters) =>
-  (parameters.operation ?? 'reserve') === 'reserve'
-    ? [
+  parameters.operation === 'release' || parameters.operation === 'getUsage'
+    ? [{ type: 'main', displayName: '' }]
+    : [
         { type: 'main', displayName: 'Allowed' },
         { type: 'main', displayName: 'Limited' },
-      ]
-    : [{ type: 'main', displayName: '' }];
+      ];
 
 export class RateGate implements INodeType {
   description: INodeTypeDescription = {
@@ -31,7 +34,8 @@ export class RateGate implements INodeType {
     icon: { light: 'file:rateGate.svg', dark: 'file:rateGate.dark.svg' },
     group: ['transform'],
     version: 1,
-    subtitle: '={{ $parameter["operation"] === "reserve" ? "reserve " + ($parameter["accountAction"] === "custom" ? $parameter["customAction"] : $parameter["accountAction"]) : $parameter["operation"] }}',
+    subtitle:
+      '={{ $parameter["operation"] === "reserve" ? "reserve " + ($parameter["accountAction"] === "custom" ? $parameter["customAction"] : $parameter["accountAction"]) : $parameter["operation"] }}',
     description: 'Reserve capacity for an account action against hourly, daily and weekly caps, spacing, working hours and warm-up, across every flow',
     defaults: { name: 'Rate Gate' },
     inputs: [NodeConnectionTypes.Main],
@@ -48,8 +52,18 @@ export class RateGate implements INodeType {
         noDataExpression: true,
         default: 'reserve',
         options: [
-          { name: 'Reserve', value: 'reserve', action: 'Reserve capacity for an action', description: 'Allowed items may act now; Limited items carry retryAt and reason' },
-          { name: 'Release', value: 'release', action: 'Release a reservation', description: 'Give capacity back when the send was skipped or failed for good' },
+          {
+            name: 'Reserve',
+            value: 'reserve',
+            action: 'Reserve capacity for an action',
+            description: 'Allowed items may act now; Limited items carry retryAt and reason',
+          },
+          {
+            name: 'Release',
+            value: 'release',
+            action: 'Release a reservation',
+            description: 'Give capacity back when the send was skipped or failed for good',
+          },
           { name: 'Get Usage', value: 'getUsage', action: 'Get an account s usage', description: 'Used and remaining per window and action' },
         ],
       },

@@ -11,7 +11,6 @@ import {
   type INodeTypeDescription,
   type IWebhookFunctions,
   type IWebhookResponseData,
-  NodeConnectionTypes,
 } from 'n8n-workflow';
 import { SUBSCRIPTION_EVENTS, type SubscriptionEvent } from '../../runtime/subscriptions/events';
 import { getSubscription, registerSubscription, unregisterSubscription } from '../../runtime/subscriptions/registry';

@@ -61,10 +61,11 @@ const refSchema = z.object({ contactId: uuid('contact'), conversationId: uuid('c
 
 export class WriteBackError extends Error {
   constructor(
-    message: string,
     readonly index: number,
+    readonly field: string,
+    readonly problem: string,
   ) {
-    super(message);
+    super(`item ${index}: ${field}: ${problem}`);
     this.name = 'WriteBackError';
   }
 }
@@ -85,7 +86,7 @@ export async function writeBack(ctx: Ctx, entries: WriteBackEntry[], options: Wr
     const parsed = refSchema.safeParse(entry);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new WriteBackError(`item ${index}: ${String(issue.path[0])}: ${issue.message}`, index);
+      throw new WriteBackError(index, String(issue.path[0]), issue.message);
     }
   });
   if (entries.length === 0) return [];

@@ -123,7 +123,11 @@ function unsubscribed(facts: Facts, since: Since, now: number): Found {
   const found = events(ofKind(facts.events, 'unsubscribed'), facts, since, now);
   const contact = facts.contact!;
   if (!contact.do_not_contact) return found;
-  const dnc: Evidence = { kind: 'do_not_contact', at: (contact.do_not_contact_at as string | null) ?? null, detail: { reason: contact.do_not_contact_reason ?? null } };
+  const dnc: Evidence = {
+    kind: 'do_not_contact',
+    at: (contact.do_not_contact_at as string | null) ?? null,
+    detail: { reason: contact.do_not_contact_reason ?? null },
+  };
   return { found: true, evidence: [dnc, ...found.evidence] };
 }
 
@@ -154,7 +158,13 @@ function hasIdentity(facts: Facts, kinds: string[]): Found {
   return { found: present.length > 0, evidence: [{ kind: 'identity', at: null, detail: { kinds: present } }] };
 }
 
-function fieldComparison(facts: Facts, source: 'enrollment' | 'contact', field: string, operator: FieldOperator, expected: string | number | boolean | null): Found {
+function fieldComparison(
+  facts: Facts,
+  source: 'enrollment' | 'contact',
+  field: string,
+  operator: FieldOperator,
+  expected: string | number | boolean | null,
+): Found {
   const row = source === 'enrollment' ? enrollmentOf(facts, `enrollment field "${field}"`) : facts.contact!;
   const actual = valueAt(row, field, source === 'enrollment' ? 'vars' : 'attributes');
   return { found: compare(actual, operator, expected), evidence: [{ kind: 'field', at: null, detail: { source, field, value: actual ?? null } }] };
@@ -207,8 +217,7 @@ function normalized(v: unknown): string | number | boolean {
 /** gt/gte/lt/lte on numbers, or on dates when both sides read as dates. */
 function ordered(actual: unknown, operator: 'gt' | 'gte' | 'lt' | 'lte' | string, expected: unknown): boolean {
   const [a, b] = [normalized(actual), normalized(expected)];
-  const pair: [number, number] | null =
-    typeof a === 'number' && typeof b === 'number' ? [a, b] : bothDates(actual, expected);
+  const pair: [number, number] | null = typeof a === 'number' && typeof b === 'number' ? [a, b] : bothDates(actual, expected);
   if (!pair) return false;
   const [x, y] = pair;
   return operator === 'gt' ? x > y : operator === 'gte' ? x >= y : operator === 'lt' ? x < y : x <= y;
@@ -226,7 +235,12 @@ function daysSince(facts: Facts, from: 'enrolled' | 'last_touch', operator: 'gt'
       : (facts.lastTouch?.at ?? (facts.enrollment?.last_step_at as string | null | undefined) ?? null);
   if (!at) return { found: false, evidence: [] };
   const elapsed = (now - Date.parse(at)) / DAY_MS;
-  const evidence: Evidence = { kind: from, at, ...(from === 'last_touch' && facts.lastTouch ? { messageId: facts.lastTouch.messageId } : {}), detail: { days: round2(elapsed) } };
+  const evidence: Evidence = {
+    kind: from,
+    at,
+    ...(from === 'last_touch' && facts.lastTouch ? { messageId: facts.lastTouch.messageId } : {}),
+    detail: { days: round2(elapsed) },
+  };
   return { found: ordered(elapsed, operator, days), evidence: [evidence] };
 }
 
@@ -244,7 +258,14 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 const newestFirst = <T extends { at: string }>(list: T[]) => [...list].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
 
 function evidenceOfEvent(e: EventFact): Evidence {
-  return { kind: e.kind, at: new Date(e.at).toISOString(), eventId: e.id, channel: e.channel, contactId: e.contactId, ...(e.data.url ? { detail: { url: e.data.url } } : {}) };
+  return {
+    kind: e.kind,
+    at: new Date(e.at).toISOString(),
+    eventId: e.id,
+    channel: e.channel,
+    contactId: e.contactId,
+    ...(e.data.url ? { detail: { url: e.data.url } } : {}),
+  };
 }
 
 export function labelOf(c: Condition): string {

@@ -59,7 +59,8 @@ export class SubjectError extends Error {
 
 /** Refuses a subject the schema cannot know, naming the field to fix. */
 export function assertSubject(subject: Subject): void {
-  if (!subject.contactId && !subject.enrollmentId) throw new SubjectError('no contact: set Contact ID or Enrollment ID (a dispatched step carries enrollment.id)');
+  if (!subject.contactId && !subject.enrollmentId)
+    throw new SubjectError('no contact: set Contact ID or Enrollment ID (a dispatched step carries enrollment.id)');
   for (const key of ['contactId', 'enrollmentId', 'conversationId'] as const) {
     const value = subject[key];
     if (value && !isUuid(value)) throw new SubjectError(`${key} "${value}" is not a UUID: map the Sequencer id, not a UniPile id`);

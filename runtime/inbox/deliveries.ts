@@ -52,19 +52,26 @@ export async function receiveDelivery(ctx: Ctx, body: Record<string, unknown>, o
   });
 }
 
+/** Lock conflicts another delivery caused (two colleagues replying at once): worth another try. */
+const RETRYABLE = new Set(['40P01', '40001', '55P03']);
+const ATTEMPTS = 3;
+
 /** Applies a stored delivery inside a savepoint; on error the row becomes `failed` with the message. */
 async function applyStored(ctx: Ctx, tx: Queryable, id: string, event: InboxEvent, markProcessed: boolean): Promise<DeliveryResult> {
-  await tx.query('SAVEPOINT apply_delivery');
-  try {
-    const [outcome] = await ingest(ctx, tx, [event]);
-    if (markProcessed) await tx.query(deliverySql.markApplied(ctx.schema), [id, 'processed']);
-    return { status: 'processed', id, outcome };
-  } catch (error) {
-    await tx.query('ROLLBACK TO SAVEPOINT apply_delivery');
-    const message = error instanceof Error ? error.message : String(error);
-    await tx.query(deliverySql.markFailed(ctx.schema), [id, message]);
-    ctx.log.error({ err: error, webhookEventId: id, event: event.event }, 'applying a webhook delivery failed; stored as failed for `sequencer webhooks replay`');
-    return { status: 'failed', id, error: message };
+  for (let attempt = 1; ; attempt++) {
+    await tx.query('SAVEPOINT apply_delivery');
+    try {
+      const [outcome] = await ingest(ctx, tx, [event]);
+      if (markProcessed) await tx.query(deliverySql.markApplied(ctx.schema), [id, 'processed']);
+      return { status: 'processed', id, outcome };
+    } catch (error) {
+      await tx.query('ROLLBACK TO SAVEPOINT apply_delivery');
+      if (attempt < ATTEMPTS && RETRYABLE.has((error as { code?: string }).code ?? '')) continue;
+      const message = error instanceof Error ? error.message : String(error);
+      await tx.query(deliverySql.markFailed(ctx.schema), [id, message]);
+      ctx.log.error({ err: error, webhookEventId: id, event: event.event }, 'applying a webhook delivery failed; stored as failed for `sequencer webhooks replay`');
+      return { status: 'failed', id, error: message };
+    }
   }
 }
 

@@ -76,6 +76,7 @@ function reasonFor(c: Candidate, reply: Reply): ReasonCode | null {
 
 /** Stops planned enrollments, grouped by event and reason; returns what moved, per event index. */
 export async function stopPlanned(ctx: Ctx, tx: Queryable, plans: StopPlan[], dataOf: (idx: number) => Record<string, unknown>): Promise<Map<number, EnrollmentChange[]>> {
+  if (plans.length) await tx.query(inboxSql.lockEnrollments(ctx.schema), [plans.map((p) => p.enrollmentId)]);
   const groups = new Map<string, { idx: number; reason: ReasonCode; ids: string[] }>();
   for (const p of plans) {
     const key = `${p.idx}:${p.reason}`;

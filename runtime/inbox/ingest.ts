@@ -416,12 +416,15 @@ async function upsertPeople(run: Run, people: { idx: number; person: PersonInput
   const s = run.ctx.schema;
   const inputs: ContactInput[] = withIdentity.map(({ person }) => ({ identities: person.identities }));
   const matches = await upsertContacts(run.tx, s, inputs);
-  const names = withIdentity
-    .map(({ person }, i) => ({ id: matches[i].contactId, full_name: person.fullName ?? null, first_name: person.firstName ?? null, last_name: person.lastName ?? null, title: person.title ?? null }))
-    .filter((n) => n.full_name || n.first_name || n.last_name || n.title);
-  const uniqueNames = [...new Map(names.map((n) => [n.id, n])).values()].sort((a, b) => a.id.localeCompare(b.id));
-  if (uniqueNames.length) await run.tx.query(inboxSql.fillContactNames(s), [JSON.stringify(uniqueNames)]);
-  const { rows } = await run.tx.query<{ id: string; full_name: string | null; company_domain: string | null }>(inboxSql.contactsById(s), [[...new Set(matches.map((m) => m.contactId))]]);
+  const names = withIdentity.map(({ person }, i) => ({
+    id: matches[i].contactId,
+    full_name: person.fullName ?? null,
+    first_name: person.firstName ?? null,
+    last_name: person.lastName ?? null,
+    title: person.title ?? null,
+  }));
+  const unique = [...new Map(names.map((n) => [n.id, n])).values()].sort((a, b) => a.id.localeCompare(b.id));
+  const { rows } = await run.tx.query<{ id: string; full_name: string | null; company_domain: string | null }>(inboxSql.fillContactNames(s), [JSON.stringify(unique)]);
   const details = new Map(rows.map((r) => [r.id, r]));
   return new Map(
     withIdentity.map(({ idx }, i) => [idx, { ...matches[i], fullName: details.get(matches[i].contactId)?.full_name ?? null, companyDomain: details.get(matches[i].contactId)?.company_domain ?? null }]),

@@ -45,15 +45,19 @@ export const inboxSql = {
      WHERE a.id = p.id
     RETURNING a.id, a.provider, a.own_provider_id, a.status, p.previous`,
 
+  /** Names and titles fill only what a contact lacks; returns every listed contact as it is now. */
   fillContactNames: (s: string) => `
-    UPDATE ${q(s)}.contacts c SET full_name = COALESCE(c.full_name, x.full_name), first_name = COALESCE(c.first_name, x.first_name),
-           last_name = COALESCE(c.last_name, x.last_name), title = COALESCE(c.title, x.title), updated_at = now()
-      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, full_name text, first_name text, last_name text, title text)
-     WHERE c.id = x.id
-       AND ((c.full_name IS NULL AND x.full_name IS NOT NULL) OR (c.first_name IS NULL AND x.first_name IS NOT NULL)
-         OR (c.last_name IS NULL AND x.last_name IS NOT NULL) OR (c.title IS NULL AND x.title IS NOT NULL))`,
-
-  contactsById: (s: string) => `SELECT id, full_name, company_domain FROM ${q(s)}.contacts WHERE id = ANY($1::uuid[])`,
+    WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, full_name text, first_name text, last_name text, title text)),
+    filled AS (
+      UPDATE ${q(s)}.contacts c SET full_name = COALESCE(c.full_name, x.full_name), first_name = COALESCE(c.first_name, x.first_name),
+             last_name = COALESCE(c.last_name, x.last_name), title = COALESCE(c.title, x.title), updated_at = now()
+        FROM x
+       WHERE c.id = x.id
+         AND ((c.full_name IS NULL AND x.full_name IS NOT NULL) OR (c.first_name IS NULL AND x.first_name IS NOT NULL)
+           OR (c.last_name IS NULL AND x.last_name IS NOT NULL) OR (c.title IS NULL AND x.title IS NOT NULL))
+      RETURNING c.id, c.full_name, c.company_domain)
+    SELECT c.id, COALESCE(f.full_name, c.full_name) AS full_name, c.company_domain
+      FROM x JOIN ${q(s)}.contacts c ON c.id = x.id LEFT JOIN filled f ON f.id = c.id`,
 
   contactsByEmail: (s: string) => `SELECT value, contact_id FROM ${q(s)}.contact_identities WHERE kind = 'email' AND value = ANY($1::text[])`,
 
@@ -201,6 +205,9 @@ export const inboxSql = {
       JOIN ${q(s)}.messages m ON m.account_id = x.account_id AND m.direction = 'out'
        AND (m.tracking_id = x.tracking_id OR m.provider_message_id = x.email_id)
      ORDER BY x.idx, (m.tracking_id IS NOT DISTINCT FROM x.tracking_id) DESC, m.created_at`,
+
+  /** Locks enrollments in id order before changing them, so concurrent replies never deadlock. */
+  lockEnrollments: (s: string) => `SELECT id FROM ${q(s)}.enrollments WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
 
   liveEnrollmentsOfAccounts: (s: string) => `
     SELECT id FROM ${q(s)}.enrollments WHERE account_id = ANY($1::text[]) AND status = 'active' ORDER BY id FOR UPDATE`,

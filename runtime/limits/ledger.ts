@@ -103,6 +103,8 @@ async function reserveGroup(ctx: Ctx, account: AccountRow | null, group: Reserve
   const plans = group.map((r) => planOf(account, r));
   const { accountId, action } = group[0];
   return withTransaction(ctx.pool, async (tx) => {
+    // Read before taking the lock, to hold it shorter: a cooldown only ever starts from a provider error.
+    const cooldown = await cooldownOf(tx, ctx.schema, accountId, action, options.at ?? new Date());
     const { rows } = await tx.query<{ next_allowed_at: number | null; last_action_at: number | null; now: number }>(ledgerSql.lockState(ctx.schema), [
       accountId,
       action,
@@ -113,7 +115,7 @@ async function reserveGroup(ctx: Ctx, account: AccountRow | null, group: Reserve
       nextAllowedAt: rows[0].next_allowed_at,
       lastActionAt: rows[0].last_action_at,
       firstActionAt: null,
-      cooldown: await cooldownOf(tx, ctx.schema, accountId, action, at),
+      cooldown,
       refusals: 0,
     };
     const since = earliestWindowStart(plans, at);
@@ -180,15 +182,16 @@ function jitterFractionOf(r: ReserveRequest): number {
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-async function cooldownOf(tx: Tx, schema: string, accountId: string, action: string, at: number) {
-  const active = await activeCooldown(tx, schema, { accountId, action, at: new Date(at) });
+async function cooldownOf(tx: Tx, schema: string, accountId: string, action: string, at: Date) {
+  const active = await activeCooldown(tx, schema, { accountId, action, at });
   return active ? { until: active.until.getTime(), reason: active.reason } : null;
 }
 
 /** Frees reservations whose send was skipped or failed for good. Returns the ids actually released. */
 export async function releaseMany(ctx: Ctx, reservationIds: string[]): Promise<string[]> {
   const ids = reservationIds.map((id, i) => {
-    if (!/^[1-9]\d{0,18}$/.test(String(id))) throw new LimitsInputError(`reservation ${i}: ${JSON.stringify(id)} is not a reservation id (a positive integer from a granted reservation)`);
+    if (!/^[1-9]\d{0,18}$/.test(String(id)))
+      throw new LimitsInputError(`reservation ${i}: ${JSON.stringify(id)} is not a reservation id (a positive integer from a granted reservation)`);
     return String(id);
   });
   if (ids.length === 0) return [];

@@ -22,7 +22,7 @@ export const ledgerSql = {
 
   /**
    * A separate statement after the lock, so its snapshot sees every reservation committed before
-   * the lock was granted. Entries since $3 (the earliest window start in play), ascending.
+   * the lock was granted (READ COMMITTED, Postgres' default). Entries since $3 (the earliest window start in play), ascending.
    */
   entries: (s: string) => `
     SELECT COALESCE((SELECT array_agg(${EPOCH_MS('reserved_at')} ORDER BY reserved_at)

@@ -122,4 +122,14 @@ describe('inbox', () => {
     const res = await rt.api('GET', '/accounts?status=CREDENTIALS');
     expect(res.body.items.map((a: { id: string }) => a.id)).toEqual(['acc-2']);
   });
+
+  it('shows the rate ledger of an account: used and remaining per window', async () => {
+    await rt.ctx.pool.query(`INSERT INTO ${s()}.rate_ledger (account_id, action) VALUES ('acc-1', 'invitation'), ('acc-1', 'invitation')`);
+    const res = await rt.api('GET', '/accounts/acc-1/usage');
+    expect(res.status).toBe(200);
+    const invitation = res.body.actions.find((a: { action: string }) => a.action === 'invitation');
+    expect(invitation.daily).toMatchObject({ used: 2, limit: 80, remaining: 78 });
+    expect(invitation.weekly).toMatchObject({ used: 2, limit: 200, remaining: 198 });
+    expect((await rt.api('GET', '/accounts/nope/usage')).status).toBe(404);
+  });
 });

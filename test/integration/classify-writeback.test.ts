@@ -163,7 +163,7 @@ describe('writing classifications back', () => {
 
   it('refuses an id that is not a Sequencer id, naming the item and field', async () => {
     await expect(writeBack(db, [{ classification: result({}) }, { contactId: 'jane@acme.io', classification: result({}) }])).rejects.toThrow(
-      new WriteBackError('item 1: contactId: expected the Sequencer contact id (a UUID), e.g. from the inbox event', 1),
+      new WriteBackError(1, 'contactId', 'expected the Sequencer contact id (a UUID), e.g. from the inbox event'),
     );
   });
 });

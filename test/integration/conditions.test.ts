@@ -27,12 +27,30 @@ async function event(contactId: string, kind: string, at: Date, extra: { channel
   const { rows } = await sql(
     `INSERT INTO $schema.engagement_events (contact_id, account_id, conversation_id, channel, kind, occurred_at, source_key, data)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-    [contactId, extra.channel === 'email' ? 'acct_mail' : 'acct_li', extra.conversationId ?? null, extra.channel ?? 'linkedin', kind, at, randomUUID(), extra.data ?? {}],
+    [
+      contactId,
+      extra.channel === 'email' ? 'acct_mail' : 'acct_li',
+      extra.conversationId ?? null,
+      extra.channel ?? 'linkedin',
+      kind,
+      at,
+      randomUUID(),
+      extra.data ?? {},
+    ],
   );
   return rows[0].id as string;
 }
 
-async function message(m: { contactId: string; direction: 'in' | 'out'; at: Date; conversationId: string; enrollmentId?: string; step?: string; classification?: unknown; channel?: string }) {
+async function message(m: {
+  contactId: string;
+  direction: 'in' | 'out';
+  at: Date;
+  conversationId: string;
+  enrollmentId?: string;
+  step?: string;
+  classification?: unknown;
+  channel?: string;
+}) {
   const { rows } = await sql(
     `INSERT INTO $schema.messages (account_id, conversation_id, contact_id, provider_message_id, channel, direction, sent_at, status, enrollment_id, step, classification)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
@@ -62,10 +80,18 @@ beforeAll(async () => {
   ids.jane = await contact([{ kind: 'linkedin', value: 'ACoAAJane' }], { title: 'Head of Sales', attributes: { employees: 250, industry: 'SaaS' } });
   ids.bob = await contact([{ kind: 'linkedin', value: 'ACoAABob' }], { attributes: { employees: 12 } });
   ids.dan = await contact([{ kind: 'email', value: 'dan@acme.io' }]);
-  ids.eve = await contact([{ kind: 'email', value: 'eve@globex.com' }, { kind: 'whatsapp', value: '+14155550123' }]);
+  ids.eve = await contact([
+    { kind: 'email', value: 'eve@globex.com' },
+    { kind: 'whatsapp', value: '+14155550123' },
+  ]);
   ids.olga = await contact([{ kind: 'email', value: 'olga@initech.com' }]);
   // Jane writes from her work email later: ingest resolves her LinkedIn and email to one contact.
-  expect(await contact([{ kind: 'email', value: 'jane@acme.io' }, { kind: 'linkedin', value: 'ACoAAJane' }])).toBe(ids.jane);
+  expect(
+    await contact([
+      { kind: 'email', value: 'jane@acme.io' },
+      { kind: 'linkedin', value: 'ACoAAJane' },
+    ]),
+  ).toBe(ids.jane);
   await sql(`UPDATE $schema.contacts SET company_domain = 'acme.io' WHERE id = $1`, [ids.jane]);
 
   const enroll = async (contactId: string, enrolledAt: Date, vars: Record<string, unknown>) =>
@@ -79,8 +105,14 @@ beforeAll(async () => {
   ids.bobEnrollment = await enroll(ids.bob, daysAgo(2), { segment: 'smb' });
 
   const chat = async (accountId: string, contactId: string, channel: string) =>
-    (await sql(`INSERT INTO $schema.conversations (account_id, provider_chat_id, contact_id, channel) VALUES ($1, $2, $3, $4) RETURNING id`, [accountId, randomUUID(), contactId, channel]))
-      .rows[0].id as string;
+    (
+      await sql(`INSERT INTO $schema.conversations (account_id, provider_chat_id, contact_id, channel) VALUES ($1, $2, $3, $4) RETURNING id`, [
+        accountId,
+        randomUUID(),
+        contactId,
+        channel,
+      ])
+    ).rows[0].id as string;
   ids.linkedinChat = await chat('acct_li', ids.jane, 'linkedin');
   ids.emailThread = await chat('acct_mail', ids.jane, 'email');
   const bobChat = await chat('acct_li', ids.bob, 'linkedin');
@@ -90,7 +122,14 @@ beforeAll(async () => {
   evidence.janeInvited = await event(ids.jane, 'invitation_sent', daysAgo(9));
   await message({ contactId: ids.jane, direction: 'out', at: daysAgo(9), conversationId: ids.linkedinChat, enrollmentId: ids.janeEnrollment, step: 'invite' });
   evidence.janeAccepted = await event(ids.jane, 'invitation_accepted', daysAgo(7));
-  evidence.janeTouch = await message({ contactId: ids.jane, direction: 'out', at: daysAgo(6), conversationId: ids.linkedinChat, enrollmentId: ids.janeEnrollment, step: 'message_1' });
+  evidence.janeTouch = await message({
+    contactId: ids.jane,
+    direction: 'out',
+    at: daysAgo(6),
+    conversationId: ids.linkedinChat,
+    enrollmentId: ids.janeEnrollment,
+    step: 'message_1',
+  });
   // …and answered by email 3 days ago, then her reply was classified.
   evidence.janeEmailReply = await event(ids.jane, 'reply', daysAgo(3), { channel: 'email', conversationId: ids.emailThread });
   evidence.janeReplyMessage = await message({
@@ -115,7 +154,10 @@ beforeAll(async () => {
   await event(ids.eve, 'link_clicked', daysAgo(1), { channel: 'email', data: { url: 'https://globex.com/pricing' } });
   evidence.eveBounced = await event(ids.eve, 'bounced', daysAgo(4), { channel: 'email' });
   evidence.olgaUnsubscribed = await event(ids.olga, 'unsubscribed', daysAgo(5), { channel: 'email' });
-  await sql(`UPDATE $schema.contacts SET do_not_contact = true, do_not_contact_reason = 'asked by phone', do_not_contact_at = $2 WHERE id = $1`, [ids.eve, daysAgo(2)]);
+  await sql(`UPDATE $schema.contacts SET do_not_contact = true, do_not_contact_reason = 'asked by phone', do_not_contact_at = $2 WHERE id = $1`, [
+    ids.eve,
+    daysAgo(2),
+  ]);
 });
 afterAll(async () => db.close());
 
@@ -149,7 +191,9 @@ describe('replied', () => {
   it('in this conversation: only replies in a conversation the enrollment wrote in (or the item names)', async () => {
     expect(await matched({ type: 'replied', scope: 'conversation', since: { from: 'enrollment' } }, [of('jane')])).toEqual([false]);
     expect(await matched({ type: 'replied', scope: 'conversation' }, [of('jane')])).toEqual([true]); // the old LinkedIn reply
-    expect(await matched({ type: 'replied', scope: 'conversation', since: { from: 'enrollment' } }, [{ ...of('jane'), conversationId: ids.emailThread }])).toEqual([true]);
+    expect(
+      await matched({ type: 'replied', scope: 'conversation', since: { from: 'enrollment' } }, [{ ...of('jane'), conversationId: ids.emailThread }]),
+    ).toEqual([true]);
   });
 
   it('company: a colleague with the same domain replied', async () => {
@@ -215,13 +259,23 @@ describe('contact and enrollment', () => {
   });
 
   it('compares enrollment fields and contact attributes', async () => {
-    expect(await matched({ type: 'field', source: 'enrollment', field: 'vars.segment', operator: 'equals', value: 'Enterprise' }, [of('jane'), of('bob')])).toEqual([true, false]);
-    expect(await matched({ type: 'field', source: 'enrollment', field: 'current_step', operator: 'in', value: 'invite, message_1' }, [of('jane')])).toEqual([true]);
-    expect(await matched({ type: 'field', source: 'contact', field: 'title', operator: 'contains', value: 'head' }, [of('jane'), of('bob')])).toEqual([true, false]);
+    expect(
+      await matched({ type: 'field', source: 'enrollment', field: 'vars.segment', operator: 'equals', value: 'Enterprise' }, [of('jane'), of('bob')]),
+    ).toEqual([true, false]);
+    expect(await matched({ type: 'field', source: 'enrollment', field: 'current_step', operator: 'in', value: 'invite, message_1' }, [of('jane')])).toEqual([
+      true,
+    ]);
+    expect(await matched({ type: 'field', source: 'contact', field: 'title', operator: 'contains', value: 'head' }, [of('jane'), of('bob')])).toEqual([
+      true,
+      false,
+    ]);
     const [jane, bob] = await check({ type: 'field', source: 'contact', field: 'employees', operator: 'gt', value: 100 }, [of('jane'), of('bob')]);
     expect([jane.matched, bob.matched]).toEqual([true, false]);
     expect(jane.evidence[0]).toMatchObject({ kind: 'field', detail: { field: 'employees', value: 250 } });
-    expect(await matched({ type: 'field', source: 'contact', field: 'attributes.industry', operator: 'exists' }, [of('jane'), of('bob')])).toEqual([true, false]);
+    expect(await matched({ type: 'field', source: 'contact', field: 'attributes.industry', operator: 'exists' }, [of('jane'), of('bob')])).toEqual([
+      true,
+      false,
+    ]);
   });
 
   it('days since enrolled and since the last touch', async () => {
@@ -235,13 +289,10 @@ describe('contact and enrollment', () => {
 describe('groups and batches', () => {
   const group = (g: ConditionGroupInput) => conditionGroupSchema.parse(g);
 
-  it('combines with all/any and negation, and keeps each condition\'s evidence', async () => {
+  it("combines with all/any and negation, and keeps each condition's evidence", async () => {
     const notRepliedButAccepted = group({
       combinator: 'all',
-      conditions: [
-        { type: 'invitation_accepted' },
-        { type: 'replied', since: { from: 'days', days: 30 }, negate: true },
-      ],
+      conditions: [{ type: 'invitation_accepted' }, { type: 'replied', since: { from: 'days', days: 30 }, negate: true }],
     });
     const anyEngagement = group({ combinator: 'any', conditions: [{ type: 'email_opened' }, { type: 'invitation_accepted' }] });
     const [jane, bob, dan] = await evaluateConditions(
@@ -251,18 +302,38 @@ describe('groups and batches', () => {
     );
     if ('error' in jane || 'error' in bob || 'error' in dan) throw new Error('unexpected error');
     expect(jane.groups.map((g) => g.matched)).toEqual([false, true]);
-    expect(jane.groups[0].results[1]).toMatchObject({ condition: 'not replied (contact, within 30 days)', negated: true, matched: false, evidence: [{ eventId: evidence.janeEmailReply }] });
+    expect(jane.groups[0].results[1]).toMatchObject({
+      condition: 'not replied (contact, within 30 days)',
+      negated: true,
+      matched: false,
+      evidence: [{ eventId: evidence.janeEmailReply }],
+    });
     expect(bob.groups.map((g) => g.matched)).toEqual([false, false]);
     expect(dan.groups.map((g) => g.matched)).toEqual([false, true]);
   });
 
   it('reads a whole batch in one round trip, and fails only the items that cannot be evaluated', async () => {
     let queries = 0;
-    const counting = { ...db, pool: { query: (...args: unknown[]) => (queries++, (db.pool.query as (...a: unknown[]) => unknown)(...args)) } } as unknown as TestDb;
-    const subjects: Subject[] = [...Array.from({ length: 30 }, (_, i) => of((['jane', 'bob', 'dan', 'eve', 'olga'] as const)[i % 5])), {}, { contactId: randomUUID() }, { contactId: 'ACoAAJane' }];
+    const counting = {
+      ...db,
+      pool: { query: (...args: unknown[]) => (queries++, (db.pool.query as (...a: unknown[]) => unknown)(...args)) },
+    } as unknown as TestDb;
+    const subjects: Subject[] = [
+      ...Array.from({ length: 30 }, (_, i) => of((['jane', 'bob', 'dan', 'eve', 'olga'] as const)[i % 5])),
+      {},
+      { contactId: randomUUID() },
+      { contactId: 'ACoAAJane' },
+    ];
     const outcomes = await evaluateConditions(
       counting,
-      subjects.map((subject) => ({ subject, groups: [group({ conditions: [{ type: 'replied', scope: 'company' }, { type: 'email_opened' }, { type: 'days_since', from: 'last_touch', operator: 'lt', days: 30 }] })] })),
+      subjects.map((subject) => ({
+        subject,
+        groups: [
+          group({
+            conditions: [{ type: 'replied', scope: 'company' }, { type: 'email_opened' }, { type: 'days_since', from: 'last_touch', operator: 'lt', days: 30 }],
+          }),
+        ],
+      })),
       { now: NOW },
     );
     expect(queries).toBe(1);
@@ -275,7 +346,11 @@ describe('groups and batches', () => {
   });
 
   it('says which field to set when a condition needs an enrollment', async () => {
-    const [dan] = await evaluateConditions(db, [{ subject: of('dan'), groups: [group({ conditions: [{ type: 'replied', since: { from: 'enrollment' } }] })] }], { now: NOW });
+    const [dan] = await evaluateConditions(
+      db,
+      [{ subject: of('dan'), groups: [group({ conditions: [{ type: 'replied', since: { from: 'enrollment' } }] })] }],
+      { now: NOW },
+    );
     expect(dan).toEqual({ error: expect.stringMatching(/needs an enrollment: set Enrollment ID/) });
   });
 });

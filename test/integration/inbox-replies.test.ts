@@ -135,6 +135,17 @@ describe('a reply stops the sequence', () => {
     expect((await enrollmentOf(db, stranger.enrollmentId)).status).toBe('active');
   });
 
+  it('colleagues replying at the same moment are all applied, none is left failed', async () => {
+    const domain = `${uniqueId('umbrella')}.com`;
+    const seq = await ensureSequence(db, 'company-race', { stopOnReply: 'company' });
+    const people = await Promise.all(Array.from({ length: 8 }, (_, i) => enroll(db, { sequenceId: seq, identities: [{ kind: 'email', value: `p${i}@${domain}` }] })));
+    const answers = await Promise.all(
+      people.map((_, i) => hook.post(fixture('mail_received', { email_id: uniqueId('mail'), account_id: uniqueId('gmail'), date: at(0), from_attendee: { identifier: `p${i}@${domain}` } }))),
+    );
+    expect(answers.map((a) => a.body.status)).toEqual(people.map(() => 'processed'));
+    for (const p of people) expect((await enrollmentOf(db, p.enrollmentId)).status).toBe('stopped');
+  });
+
   it('conversation scope stops only the enrollment that wrote in that conversation', async () => {
     const w = linkedinWorld();
     const convSeqA = await ensureSequence(db, 'conversation-scope-a', { stopOnReply: 'conversation' });

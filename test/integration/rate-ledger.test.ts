@@ -70,7 +70,7 @@ describe('atomic reservations', () => {
     expect(reservationIds).toEqual((await ledgerRows(accountId)).map((r) => r.id));
   });
 
-  it('keeps (account, action) pairs apart: one account\'s invitations do not use another\'s or its messages', async () => {
+  it("keeps (account, action) pairs apart: one account's invitations do not use another's or its messages", async () => {
     const a = await account({ limits: { invitation: only({ daily: 1 }), message: only({ daily: 1 }) } });
     const b = await account({ limits: { invitation: only({ daily: 1 }) } });
     const results = await reserveMany(db, [
@@ -133,7 +133,7 @@ describe('spacing and jitter', () => {
   });
 });
 
-describe('windows in the account\'s own time', () => {
+describe("windows in the account's own time", () => {
   it('rolls the weekly window by wall-clock days across local midnight and a DST change', async () => {
     const zone = 'Europe/Paris';
     const accountId = await account({ timezone: zone, limits: { invitation: only({ weekly: 3 }) } });
@@ -154,7 +154,7 @@ describe('windows in the account\'s own time', () => {
     expect((await invite('2026-04-01T00:10')).allowed).toBe(true);
   });
 
-  it('starts the day over at the account\'s local midnight, also on a 23-hour day', async () => {
+  it("starts the day over at the account's local midnight, also on a 23-hour day", async () => {
     const zone = 'America/New_York';
     const accountId = await account({ timezone: zone, limits: { message: only({ daily: 2 }) } });
     const send = (iso: string) => reserve(db, { accountId, action: 'message' }, at(local(iso, zone)));
@@ -168,9 +168,13 @@ describe('windows in the account\'s own time', () => {
     expect((await send('2026-03-09T00:00')).allowed).toBe(true);
   });
 
-  it('takes the day from the sequence\'s zone when the account has none', async () => {
+  it("takes the day from the sequence's zone when the account has none", async () => {
     const accountId = await account({ timezone: null, limits: { message: only({ daily: 1 }) } });
-    const settings = sequenceSettingsSchema.parse({ timezone: 'Asia/Tokyo', workingDays: [1, 2, 3, 4, 5, 6, 7], workingHours: { start: '00:00', end: '23:59' } });
+    const settings = sequenceSettingsSchema.parse({
+      timezone: 'Asia/Tokyo',
+      workingDays: [1, 2, 3, 4, 5, 6, 7],
+      workingHours: { start: '00:00', end: '23:59' },
+    });
     const send = (iso: string) => reserve(db, { accountId, action: 'message', sequence: { settings } }, at(new Date(iso)));
     expect((await send('2026-05-04T14:00:00Z')).allowed).toBe(true); // 23:00 in Tokyo
     expect((await send('2026-05-04T15:00:00Z')).allowed).toBe(true); // 00:00 the next day in Tokyo
@@ -187,7 +191,7 @@ describe('windows in the account\'s own time', () => {
 });
 
 describe('warm-up', () => {
-  it('grows the daily cap from the account\'s first reservation by the configured step up to the cap', async () => {
+  it("grows the daily cap from the account's first reservation by the configured step up to the cap", async () => {
     const zone = 'Europe/Berlin';
     const accountId = await account({ timezone: zone, limits: { message: only({ daily: 20, warmupStart: 5, warmupIncrement: 5 }) } });
     const grantedOn = async (day: string) => {
@@ -200,20 +204,32 @@ describe('warm-up', () => {
       expect(refused(last).reason).toBe('limit_daily');
       return results.filter((r) => r.allowed).length;
     };
-    expect([await grantedOn('2026-06-01'), await grantedOn('2026-06-02'), await grantedOn('2026-06-03'), await grantedOn('2026-06-04'), await grantedOn('2026-06-05')]).toEqual([
-      5, 10, 15, 20, 20,
-    ]);
+    expect([
+      await grantedOn('2026-06-01'),
+      await grantedOn('2026-06-02'),
+      await grantedOn('2026-06-03'),
+      await grantedOn('2026-06-04'),
+      await grantedOn('2026-06-05'),
+    ]).toEqual([5, 10, 15, 20, 20]);
   });
 
   it('counts the ramp from a configured start date, and from any first action of the account', async () => {
     const fromDate = await account({ limits: { message: only({ daily: 50, warmupStart: 10, warmupIncrement: 10, warmupFrom: '2026-06-01' }) } });
-    const onJune4 = await reserveMany(db, Array.from({ length: 60 }, () => ({ accountId: fromDate, action: 'message' })), at(new Date('2026-06-04T12:00:00Z')));
+    const onJune4 = await reserveMany(
+      db,
+      Array.from({ length: 60 }, () => ({ accountId: fromDate, action: 'message' })),
+      at(new Date('2026-06-04T12:00:00Z')),
+    );
     expect(onJune4.filter((r) => r.allowed)).toHaveLength(40);
     expect(refused(onJune4[40])).toMatchObject({ reason: 'limit_daily', limit: 40, retryAt: new Date('2026-06-05T00:00:00Z') });
 
     const viewedFirst = await account({ limits: { invitation: only({ daily: 100, warmupStart: 2, warmupIncrement: 3 }) } });
     await reserve(db, { accountId: viewedFirst, action: 'profile_view' }, at(new Date('2026-06-01T12:00:00Z')));
-    const invites = await reserveMany(db, Array.from({ length: 20 }, () => ({ accountId: viewedFirst, action: 'invitation' })), at(new Date('2026-06-03T12:00:00Z')));
+    const invites = await reserveMany(
+      db,
+      Array.from({ length: 20 }, () => ({ accountId: viewedFirst, action: 'invitation' })),
+      at(new Date('2026-06-03T12:00:00Z')),
+    );
     expect(invites.filter((r) => r.allowed)).toHaveLength(2 + 2 * 3);
   });
 });
@@ -221,7 +237,7 @@ describe('warm-up', () => {
 describe('working hours', () => {
   const weekdays = { timezone: 'Europe/Berlin', workingDays: [1, 2, 3, 4, 5], workingHours: { start: '09:00', end: '17:00' } };
 
-  it('refuses outside the account\'s working hours with the next window opening', async () => {
+  it("refuses outside the account's working hours with the next window opening", async () => {
     const accountId = await account({ timezone: 'Europe/Berlin', workingHours: weekdays, limits: { message: only({}) } });
     // Friday 2026-05-08 18:30 → Monday 09:00.
     const late = refused(await reserve(db, { accountId, action: 'message' }, at(local('2026-05-08T18:30', 'Europe/Berlin'))));
@@ -229,7 +245,7 @@ describe('working hours', () => {
     expect((await reserve(db, { accountId, action: 'message' }, at(late.retryAt))).allowed).toBe(true);
   });
 
-  it('moves a cap\'s retry time into working hours', async () => {
+  it("moves a cap's retry time into working hours", async () => {
     const accountId = await account({ timezone: 'Europe/Berlin', workingHours: weekdays, limits: { message: only({ daily: 1 }) } });
     await reserve(db, { accountId, action: 'message' }, at(local('2026-05-07T10:00', 'Europe/Berlin')));
     const full = refused(await reserve(db, { accountId, action: 'message' }, at(local('2026-05-07T16:00', 'Europe/Berlin'))));
@@ -237,7 +253,7 @@ describe('working hours', () => {
     expect(full).toMatchObject({ reason: 'limit_daily', retryAt: local('2026-05-08T09:00', 'Europe/Berlin') });
   });
 
-  it('uses the sequence\'s calendar when the account has no working hours, and can be told to ignore it', async () => {
+  it("uses the sequence's calendar when the account has no working hours, and can be told to ignore it", async () => {
     const accountId = await account({ limits: { message: only({}) } });
     const settings = sequenceSettingsSchema.parse({ ...weekdays, holidays: { dates: ['2026-05-11'] } });
     const saturday = local('2026-05-09T11:00', 'Europe/Berlin');
@@ -259,7 +275,7 @@ describe('cooldowns and releases', () => {
     expect((await reserve(db, { accountId, action: 'invitation' }, at(plusSeconds(t, 7200)))).allowed).toBe(true);
   });
 
-  it('frees a released reservation\'s capacity and spacing, once', async () => {
+  it("frees a released reservation's capacity and spacing, once", async () => {
     const accountId = await account({ limits: { message: only({ daily: 1, minSpacingSeconds: 300 }) } });
     const t = new Date('2026-05-04T10:00:00Z');
     const first = await reserve(db, { accountId, action: 'message', reference: 'skipped' }, at(t));
@@ -278,7 +294,11 @@ describe('limits configuration', () => {
     const settings = sequenceSettingsSchema.parse({ limits: { invitation: { daily: 2 } } });
     const t = new Date('2026-05-04T10:00:00Z');
     const batch = (extra: Partial<ReserveRequest>, n: number) =>
-      reserveMany(db, Array.from({ length: n }, () => ({ accountId, action: 'invitation', ...extra })), at(t));
+      reserveMany(
+        db,
+        Array.from({ length: n }, () => ({ accountId, action: 'invitation', ...extra })),
+        at(t),
+      );
     expect((await batch({ sequence: { settings } }, 3)).map((r) => r.allowed)).toEqual([true, true, false]);
     // The node option is the most specific level.
     expect((await batch({ sequence: { settings }, limits: { daily: 3 } }, 2)).map((r) => r.allowed)).toEqual([true, false]);
@@ -296,12 +316,19 @@ describe('limits configuration', () => {
 });
 
 describe('usage', () => {
-  it('reports used and remaining per window and action, in the account\'s day', async () => {
+  it("reports used and remaining per window and action, in the account's day", async () => {
     const zone = 'Europe/Paris';
     const accountId = await account({ timezone: zone, limits: { invitation: { daily: 40 }, post_comment: { daily: 5 } } });
     const now = local('2026-05-06T15:00', zone);
     await reserve(db, { accountId, action: 'invitation', reference: 'yesterday' }, at(local('2026-05-05T15:00', zone)));
-    await reserveMany(db, [{ accountId, action: 'invitation', limits: { minSpacingSeconds: 0 } }, { accountId, action: 'post_comment' }], at(local('2026-05-06T14:30', zone)));
+    await reserveMany(
+      db,
+      [
+        { accountId, action: 'invitation', limits: { minSpacingSeconds: 0 } },
+        { accountId, action: 'post_comment' },
+      ],
+      at(local('2026-05-06T14:30', zone)),
+    );
     const report = await usage(db, accountId, { at: now });
     const invitation = report.actions.find((a) => a.action === 'invitation')!;
     expect(invitation).toMatchObject({
@@ -310,8 +337,13 @@ describe('usage', () => {
       weekly: { used: 2, limit: 200, remaining: 198 },
       cooldown: null,
     });
-    expect(report.actions.find((a) => a.action === 'post_comment')).toMatchObject({ daily: { used: 1, limit: 5, remaining: 4 }, weekly: { limit: null, remaining: null } });
-    expect(report.actions.map((a) => a.action)).toEqual(expect.arrayContaining(['invitation', 'message', 'inmail', 'profile_view', 'email', 'whatsapp', 'post_comment']));
+    expect(report.actions.find((a) => a.action === 'post_comment')).toMatchObject({
+      daily: { used: 1, limit: 5, remaining: 4 },
+      weekly: { limit: null, remaining: null },
+    });
+    expect(report.actions.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['invitation', 'message', 'inmail', 'profile_view', 'email', 'whatsapp', 'post_comment']),
+    );
     expect(report.timezone).toBe(zone);
   });
 });

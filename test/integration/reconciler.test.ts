@@ -1,6 +1,8 @@
 import nock from 'nock';
 import { main } from '../../runtime/cli';
-import { fanOut, reconcileAccount } from '../../runtime/inbox/reconciler';
+import { loadConfig } from '../../runtime/config';
+import { createMetrics } from '../../runtime/metrics';
+import { cronEvery, fanOut, reconcileAccount, reconcilerWorker } from '../../runtime/inbox/reconciler';
 import { QUEUES } from '../../runtime/jobs/boss';
 import { jobsSchemaOf } from '../../runtime/db/identifier';
 import { UnipileClient } from '../../runtime/unipile/client';
@@ -199,6 +201,20 @@ describe('the reconciler', () => {
     expect(rows[0]).toEqual({ own_provider_id: 'ACoAAHealthy', status: 'OK' });
     const jobs = await db.pool.query(`SELECT data FROM "${jobsSchemaOf(db.schema)}".job WHERE name = $1 AND data->>'accountId' = $2`, [QUEUES.reconcile, healthy]);
     expect(jobs.rows).toHaveLength(1);
+  });
+});
+
+describe('the reconciler schedule', () => {
+  it('runs every SEQUENCER_RECONCILE_MINUTES when UniPile is configured, and not at all when set to 0', async () => {
+    const ctxWith = (env: Record<string, string>) => ({ ...db, config: loadConfig({ DATABASE_URL: db.url, SEQUENCER_SCHEMA: db.schema, UNIPILE_DSN: DSN, UNIPILE_API_KEY: 'k', ...env }), metrics: createMetrics() });
+    await reconcilerWorker.start(ctxWith({ SEQUENCER_RECONCILE_MINUTES: '5' }));
+    await db.boss.offWork(QUEUES.reconcile);
+    expect((await db.boss.getSchedules(QUEUES.reconcile)).map((s) => s.cron)).toEqual(['*/5 * * * *']);
+    await reconcilerWorker.start(ctxWith({ SEQUENCER_RECONCILE_MINUTES: '0' }));
+    expect(await db.boss.getSchedules(QUEUES.reconcile)).toEqual([]);
+    expect(cronEvery(10)).toBe('*/10 * * * *');
+    expect(cronEvery(60)).toBe('0 * * * *');
+    expect(loadConfig({}).reconcileMinutes).toBe(10);
   });
 });
 

@@ -169,6 +169,16 @@ describe('dispatching sequence steps to the flow', () => {
     expect(woken.json).toMatchObject({ step: 'first_message', wokeBy: 'invitation_accepted' });
   });
 
+  it('an operator can skip an enrollment to another step, due now', async () => {
+    await sequenceWithTrigger('skipping');
+    const id = await enrollOne('skipping', 'skip@acme.io', { startAt: new Date(Date.now() + 86_400_000).toISOString() });
+    const [skipped] = await changeEnrollments(db, [id], { action: 'skip', step: 'breakup' });
+    expect(skipped).toMatchObject({ outcome: 'changed', status: 'active' });
+    const request = await eventually(() => stepsTo('skipping')[0], 'skipped-to step');
+    expect(request.json.step).toBe('breakup');
+    expect((await timelineOf(db, id)).map((e) => `${e.kind}:${e.step}:${e.reason}`).slice(0, 2)).toEqual(['enrolled:start:null', 'skipped:breakup:manual']);
+  });
+
   it('the same step is never sent twice: a duplicate job id is refused and a re-run after success is dropped', async () => {
     await sequenceWithTrigger('dupes');
     const id = await enrollOne('dupes', 'dupe@acme.io', { startAt: new Date(Date.now() + 86_400_000).toISOString() });

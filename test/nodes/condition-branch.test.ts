@@ -28,14 +28,21 @@ beforeAll(async () => {
   const { rows } = await sql(`INSERT INTO $schema.sequences (key, name) VALUES ('outreach', 'Outreach') RETURNING id`);
   for (const name of ['jane', 'carl', 'bob'] as const) {
     const [c] = await upsertContacts(db.pool, db.schema, [{ firstName: name, identities: [{ kind: 'linkedin', value: `ACoAA-${name}` }] }]);
-    const e = await sql(`INSERT INTO $schema.enrollments (sequence_id, contact_id, account_id, enrolled_at) VALUES ($1, $2, 'acct_1', now() - interval '5 days') RETURNING id`, [
-      rows[0].id,
-      c.contactId,
-    ]);
+    const e = await sql(
+      `INSERT INTO $schema.enrollments (sequence_id, contact_id, account_id, enrolled_at) VALUES ($1, $2, 'acct_1', now() - interval '5 days') RETURNING id`,
+      [rows[0].id, c.contactId],
+    );
     people[name] = { contactId: c.contactId, enrollmentId: e.rows[0].id };
   }
   // Jane's email reply reaches her through the identity graph.
-  await upsertContacts(db.pool, db.schema, [{ identities: [{ kind: 'email', value: 'jane@acme.io' }, { kind: 'linkedin', value: 'ACoAA-jane' }] }]);
+  await upsertContacts(db.pool, db.schema, [
+    {
+      identities: [
+        { kind: 'email', value: 'jane@acme.io' },
+        { kind: 'linkedin', value: 'ACoAA-jane' },
+      ],
+    },
+  ]);
   events.janeAccepted = await event(people.jane.contactId, 'invitation_accepted', 72);
   events.janeReplied = await event(people.jane.contactId, 'reply', 24, 'email');
   events.carlAccepted = await event(people.carl.contactId, 'invitation_accepted', 30);
@@ -125,7 +132,10 @@ describe('Condition Branch: conditions mode', () => {
     expect(who(outputOf(result, 'Condition Branch', 0))).toEqual(['carl']);
     expect(who(outputOf(result, 'Condition Branch', 1))).toEqual(['jane', 'bob']);
     const [carl] = outputOf(result, 'Condition Branch', 0)!;
-    expect((carl.json.branch as { matched: Array<{ condition: string }> }).matched.map((m) => m.condition)).toEqual(['invitation accepted', 'not replied (contact)']);
+    expect((carl.json.branch as { matched: Array<{ condition: string }> }).matched.map((m) => m.condition)).toEqual([
+      'invitation accepted',
+      'not replied (contact)',
+    ]);
   });
 });
 
@@ -150,7 +160,10 @@ describe('Condition Branch: rules mode', () => {
     expect(replied[0].pairedItem).toEqual({ item: 1 });
     expect(replied[0].json.branch).toMatchObject({ output: 'replied', matched: [{ evidence: [{ eventId: events.janeReplied }] }] });
     expect(who(accepted)).toEqual(['carl']);
-    expect(accepted[0].json.branch).toMatchObject({ output: 'accepted', matched: [{ type: 'invitation_accepted', evidence: [{ eventId: events.carlAccepted }] }] });
+    expect(accepted[0].json.branch).toMatchObject({
+      output: 'accepted',
+      matched: [{ type: 'invitation_accepted', evidence: [{ eventId: events.carlAccepted }] }],
+    });
     expect(who(neither)).toEqual(['bob']);
     expect(neither[0].json.branch).toMatchObject({ output: 'neither', matched: [], unmatched: [{ type: 'replied' }, { type: 'invitation_accepted' }] });
   });
@@ -177,7 +190,9 @@ describe('Condition Branch: errors', () => {
   });
 
   it('says which condition is misconfigured', async () => {
-    const result = await run({ mode: 'conditions', conditions: condition({ type: 'field', fieldSource: 'contact', fieldName: '', fieldOperator: 'equals' }) }, [step('jane')]);
+    const result = await run({ mode: 'conditions', conditions: condition({ type: 'field', fieldSource: 'contact', fieldName: '', fieldOperator: 'equals' }) }, [
+      step('jane'),
+    ]);
     expect(runError(result)?.message).toMatch(/Conditions condition 1: field: name the field/);
   });
 });

@@ -46,9 +46,10 @@ describe('Inbox Upsert', () => {
     const e = await enroll(db, { sequenceId: seq, identities: [{ kind: 'linkedin', value: prospect }], accountId });
     const sender = { attendee_id: 'a', attendee_provider_id: prospect, attendee_name: 'Jane Prospect' };
     const now = new Date().toISOString();
+    const earlier = new Date(Date.now() - 60_000).toISOString();
     const items = [
       webhookItem(fixture('message_received', { account_id: accountId, chat_id: chatId, message_id: uniqueId('in'), timestamp: now, sender, attendees: [sender] })),
-      webhookItem(fixture('message_received.own_echo', { account_id: accountId, chat_id: chatId, message_id: uniqueId('out'), timestamp: now, attendees: [sender] })),
+      webhookItem(fixture('message_received.own_echo', { account_id: accountId, chat_id: chatId, message_id: uniqueId('out'), timestamp: earlier, attendees: [sender] })),
       webhookItem(fixture('message_edited', { account_id: accountId })),
     ];
 

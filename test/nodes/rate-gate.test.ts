@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
-import type { INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import { type INode, type INodeExecutionData, type INodeParameters, NodeHelpers, Workflow } from 'n8n-workflow';
 import { upsertContacts } from '../../runtime/contacts/upsert';
 import { closeAllConnections } from '../../nodes/shared/database';
 import { openTestDb, type TestDb } from '../support/db';
-import { databaseCredential, outputOf, PACKAGE_NAME, runError, runWorkflow } from '../support/n8n';
+import { databaseCredential, outputOf, PACKAGE_NAME, packageNodeTypes, runError, runWorkflow, TestNodeTypes } from '../support/n8n';
 
 let db: TestDb;
 beforeAll(async () => (db = await openTestDb()));
@@ -18,9 +18,15 @@ let seq = 0;
 /** An account, a sequence and `n` enrolled contacts, as enrolment leaves them; returns dispatch payloads. */
 async function dispatched(n: number, options: { limits?: unknown; settings?: unknown; step?: string } = {}) {
   const accountId = `acct_gate_${++seq}`;
-  await sql(`INSERT INTO $schema.accounts (id, provider, timezone, limits) VALUES ($1, 'LINKEDIN', 'UTC', $2)`, [accountId, JSON.stringify(options.limits ?? {})]);
+  await sql(`INSERT INTO $schema.accounts (id, provider, timezone, limits) VALUES ($1, 'LINKEDIN', 'UTC', $2)`, [
+    accountId,
+    JSON.stringify(options.limits ?? {}),
+  ]);
   const sequenceKey = `gate-${seq}`;
-  const { rows } = await sql(`INSERT INTO $schema.sequences (key, name, settings) VALUES ($1, $1, $2) RETURNING id`, [sequenceKey, JSON.stringify(options.settings ?? {})]);
+  const { rows } = await sql(`INSERT INTO $schema.sequences (key, name, settings) VALUES ($1, $1, $2) RETURNING id`, [
+    sequenceKey,
+    JSON.stringify(options.settings ?? {}),
+  ]);
   const contacts = await upsertContacts(
     db.pool,
     db.schema,
@@ -79,6 +85,17 @@ const noPacing = { hourly: null, minSpacingSeconds: 0, jitterSeconds: 0 };
 const anyTime = { options: { ignoreWorkingHours: true } };
 
 describe('Rate Gate node', () => {
+  it('draws Allowed and Limited for Reserve, one output for Release and Get Usage', () => {
+    const nodeTypes = new TestNodeTypes(packageNodeTypes());
+    const namesFor = (operation: string) => {
+      const node = gateNode({ operation });
+      const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
+      const { description } = nodeTypes.getByNameAndVersion(node.type, 1);
+      return NodeHelpers.getNodeOutputs(workflow, workflow.getNode(node.name)!, description).map((o) => (typeof o === 'string' ? o : o.displayName));
+    };
+    expect([namesFor('reserve'), namesFor('release'), namesFor('getUsage')]).toEqual([['Allowed', 'Limited'], [''], ['']]);
+  });
+
   it('lets the capacity through and sends the rest to Limited with retryAt and reason, recording the deferral', async () => {
     const { payloads } = await dispatched(3, { limits: { invitation: { ...noPacing, daily: 1 } } });
     const result = await run({ operation: 'reserve', accountAction: 'invitation', ...anyTime }, payloads);
@@ -97,16 +114,32 @@ describe('Rate Gate node', () => {
     }
 
     const enrollmentIds = payloads.map((p) => (p.json.enrollment as { id: string }).id);
-    const { rows } = await sql(`SELECT enrollment_id, kind, step, reason, data FROM $schema.enrollment_events WHERE enrollment_id = ANY($1) ORDER BY id`, [enrollmentIds]);
-    expect(rows).toEqual([
-      { enrollment_id: enrollmentIds[1], kind: 'deferred', step: 'invite', reason: 'limit_daily', data: expect.objectContaining({ retryAt: limited[0].json.retryAt, action: 'invitation' }) },
-      { enrollment_id: enrollmentIds[2], kind: 'deferred', step: 'invite', reason: 'limit_daily', data: expect.objectContaining({ retryAt: limited[1].json.retryAt }) },
+    const { rows } = await sql(`SELECT enrollment_id, kind, step, reason, data FROM $schema.enrollment_events WHERE enrollment_id = ANY($1) ORDER BY id`, [
+      enrollmentIds,
     ]);
-    const ledger = await sql(`SELECT reference FROM $schema.rate_ledger WHERE id = $1`, [(allowed[0].json.rateGate as { reservationId: string }).reservationId]);
+    expect(rows).toEqual([
+      {
+        enrollment_id: enrollmentIds[1],
+        kind: 'deferred',
+        step: 'invite',
+        reason: 'limit_daily',
+        data: expect.objectContaining({ retryAt: limited[0].json.retryAt, action: 'invitation' }),
+      },
+      {
+        enrollment_id: enrollmentIds[2],
+        kind: 'deferred',
+        step: 'invite',
+        reason: 'limit_daily',
+        data: expect.objectContaining({ retryAt: limited[1].json.retryAt }),
+      },
+    ]);
+    const ledger = await sql(`SELECT reference FROM $schema.rate_ledger WHERE id = $1`, [
+      (allowed[0].json.rateGate as { reservationId: string }).reservationId,
+    ]);
     expect(ledger.rows[0].reference).toBe(`${enrollmentIds[0]}:invite`);
   });
 
-  it('applies the sequence\'s calendar: outside working hours, the step comes back at the next opening', async () => {
+  it("applies the sequence's calendar: outside working hours, the step comes back at the next opening", async () => {
     const today = DateTime.utc().toISODate()!;
     const tomorrow = DateTime.utc().plus({ days: 1 }).toISODate()!;
     const settings = { timezone: 'UTC', workingDays: [1, 2, 3, 4, 5, 6, 7], holidays: { dates: [today, tomorrow] } };
@@ -116,11 +149,19 @@ describe('Rate Gate node', () => {
     expect(limited.json).toMatchObject({ reason: 'outside_working_hours', retryAt: `${DateTime.utc().plus({ days: 2 }).toISODate()}T09:00:00.000Z` });
   });
 
-  it('honours node options over the account\'s limits, for custom actions too', async () => {
+  it("honours node options over the account's limits, for custom actions too", async () => {
     const { accountId } = await dispatched(0);
     const items = Array.from({ length: 4 }, (_, i) => ({ json: { accountId, n: i } }));
     const result = await run(
-      { operation: 'reserve', accountAction: 'custom', customAction: 'post_comment', accountId: '={{ $json.accountId }}', enrollmentId: '', step: '', options: { daily: 2, minSpacingSeconds: 0 } },
+      {
+        operation: 'reserve',
+        accountAction: 'custom',
+        customAction: 'post_comment',
+        accountId: '={{ $json.accountId }}',
+        enrollmentId: '',
+        step: '',
+        options: { daily: 2, minSpacingSeconds: 0 },
+      },
       items,
     );
     expect(outputOf(result, 'Rate Gate', 0)!.map((i) => i.json.n)).toEqual([0, 1]);
@@ -152,7 +193,9 @@ describe('Rate Gate node', () => {
 
     const continued = await run({ operation: 'reserve', accountAction: 'invitation' }, items, { onError: 'continueRegularOutput' });
     expect(runError(continued)).toBeUndefined();
-    expect(outputOf(continued, 'Rate Gate', 1)).toEqual([{ json: { note: 'no account, no enrollment', error: expect.stringMatching(/set Account ID/) }, pairedItem: { item: 0 } }]);
+    expect(outputOf(continued, 'Rate Gate', 1)).toEqual([
+      { json: { note: 'no account, no enrollment', error: expect.stringMatching(/set Account ID/) }, pairedItem: { item: 0 } },
+    ]);
   });
 
   it('names the account row to fix when its limits are malformed', async () => {

@@ -35,7 +35,10 @@ export async function execute(this: IExecuteFunctions, ctx: Ctx, items: INodeExe
   const released = new Set(await releaseMany(ctx, [...new Set(ids.values())]));
   for (const [itemIndex, id] of ids) {
     const previous = (items[itemIndex].json.rateGate ?? {}) as object;
-    out[itemIndex] = { json: { ...items[itemIndex].json, rateGate: { ...previous, reservationId: id, released: released.delete(id) } }, pairedItem: { item: itemIndex } };
+    out[itemIndex] = {
+      json: { ...items[itemIndex].json, rateGate: { ...previous, reservationId: id, released: released.delete(id) } },
+      pairedItem: { item: itemIndex },
+    };
   }
   return [out];
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod/v4';
 import { assignConversation, conversationExists, listAccounts, listConversations, listMessages, markConversationRead } from '../../inbox/queries';
+import { usage } from '../../limits/usage';
 import { notFound } from './errors';
 import { decodeCursor, page } from './pagination';
 import { pageQuery, route } from './route';
@@ -83,6 +84,18 @@ export const inboxRoutes = [
     query: z.object({ status: z.string().min(1).optional() }),
     async handler(ctx, { query }) {
       return { body: { items: await listAccounts(ctx, query.status) } };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/accounts/:id/usage',
+    tag: 'accounts',
+    summary: 'Rate ledger of an account: used and remaining per action in the hourly, daily and weekly windows',
+    params: z.object({ id: z.string().min(1) }),
+    async handler(ctx, { params }) {
+      const accounts = await listAccounts(ctx);
+      if (!accounts.some((a) => a.id === params.id)) throw notFound('account', params.id);
+      return { body: await usage(ctx, params.id) };
     },
   }),
 ];

@@ -1,0 +1,191 @@
+import type { INodeProperties } from 'n8n-workflow';
+import { DEFAULT_CONCURRENCY, DEFAULT_THRESHOLD } from '../../runtime/classify/classifier';
+import { DEFAULT_MAX_RETRIES, DEFAULT_MODEL } from '../../runtime/classify/model';
+import { DEFAULT_CATEGORIES } from '../../runtime/classify/taxonomy';
+
+const fieldMode = { show: { textSource: ['field'] } };
+const withModel = { show: { mode: ['rulesThenModel'] } };
+
+export const properties: INodeProperties[] = [
+  {
+    displayName: 'Text Source',
+    name: 'textSource',
+    type: 'options',
+    noDataExpression: true,
+    default: 'inboxEvent',
+    options: [
+      {
+        name: 'Message of an Inbox Event',
+        value: 'inboxEvent',
+        description: 'The text of the message in a message.received event (Sequencer Trigger) or an Inbox Upsert output',
+      },
+      { name: 'Text Field', value: 'field', description: 'Any text, e.g. from a form, a CRM note or another inbox' },
+    ],
+  },
+  {
+    displayName: 'Text',
+    name: 'text',
+    type: 'string',
+    typeOptions: { rows: 3 },
+    default: '',
+    required: true,
+    placeholder: '={{ $json.body }}',
+    description: 'The reply to classify',
+    displayOptions: fieldMode,
+  },
+  {
+    displayName: 'Message Details',
+    name: 'details',
+    type: 'collection',
+    placeholder: 'Add Detail',
+    default: {},
+    displayOptions: fieldMode,
+    description: 'What else is known about the reply: it sharpens the rules and lets the result be written back',
+    options: [
+      { displayName: 'Contact ID', name: 'contactId', type: 'string', default: '', description: 'The Sequencer contact who wrote it (for do-not-contact and pausing)' },
+      { displayName: 'Email Headers', name: 'headers', type: 'json', default: '{}', description: 'An object of header names and values, e.g. {"Auto-Submitted": "auto-replied"}' },
+      { displayName: 'Message ID', name: 'messageId', type: 'string', default: '', description: 'The Sequencer message ID, or UniPile\'s message ID, to store the result on' },
+      { displayName: 'Sender', name: 'from', type: 'string', default: '', placeholder: 'Jane Doe <jane@acme.io>' },
+      { displayName: 'Sent At', name: 'sentAt', type: 'dateTime', default: '', description: 'When the reply was sent: return dates ("back on Monday") are read from it. Default: now.' },
+      { displayName: 'Subject', name: 'subject', type: 'string', default: '' },
+    ],
+  },
+  {
+    displayName: 'Mode',
+    name: 'mode',
+    type: 'options',
+    noDataExpression: true,
+    default: 'rulesThenModel',
+    options: [
+      {
+        name: 'Rules, Then Model',
+        value: 'rulesThenModel',
+        description: 'Unsubscribes, out-of-office notices, auto-replies and bounces by rules; everything else by the model',
+      },
+      { name: 'Rules Only', value: 'rulesOnly', description: 'No model call: what the rules do not catch goes to Needs Review' },
+    ],
+  },
+  {
+    displayName: 'Model',
+    name: 'model',
+    type: 'string',
+    default: DEFAULT_MODEL,
+    placeholder: DEFAULT_MODEL,
+    description: 'Any chat model of the credential\'s endpoint that supports structured outputs (JSON schema)',
+    displayOptions: withModel,
+  },
+  {
+    displayName: 'Route by Category',
+    name: 'routeByCategory',
+    type: 'boolean',
+    default: false,
+    noDataExpression: true,
+    description: 'Whether to give every category its own output (plus Needs Review); otherwise one output with the result on each item',
+  },
+  {
+    displayName: 'Custom Categories',
+    name: 'categories',
+    type: 'fixedCollection',
+    typeOptions: { multipleValues: true },
+    placeholder: 'Add Category',
+    default: {},
+    description: `Add your own categories, or reword a default's description by using its name. Defaults: ${DEFAULT_CATEGORIES.map((c) => c.key).join(', ')}.`,
+    options: [
+      {
+        displayName: 'Category',
+        name: 'category',
+        values: [
+          { displayName: 'Name', name: 'name', type: 'string', default: '', placeholder: 'pricing_question', description: 'Lower case, digits and underscores' },
+          {
+            displayName: 'Description',
+            name: 'description',
+            type: 'string',
+            default: '',
+            placeholder: 'Asks only about price or discounts',
+            description: 'What replies in this category say: the model reads it',
+          },
+        ],
+      },
+    ],
+  },
+  {
+    displayName: 'Write Back',
+    name: 'writeBack',
+    type: 'boolean',
+    default: true,
+    noDataExpression: true,
+    description: 'Whether to save results in the Sequencer database and act on unsubscribes and out-of-office notices',
+  },
+  {
+    displayName: 'Store Result',
+    name: 'storeResult',
+    type: 'boolean',
+    default: true,
+    description: 'Whether to store the result on the message and its conversation (Condition Branch reads it)',
+    displayOptions: { show: { writeBack: [true] } },
+  },
+  {
+    displayName: 'Mark Do-Not-Contact on Unsubscribe',
+    name: 'markDoNotContact',
+    type: 'boolean',
+    default: true,
+    description: 'Whether an unsubscribe marks the contact do-not-contact (reason unsubscribed) and stops all their sequences',
+    displayOptions: { show: { writeBack: [true] } },
+  },
+  {
+    displayName: 'Pause on Out-of-Office',
+    name: 'pauseOnOutOfOffice',
+    type: 'boolean',
+    default: false,
+    description: 'Whether an out-of-office notice with a return date pauses the contact\'s active sequences until that working day',
+    displayOptions: { show: { writeBack: [true] } },
+  },
+  {
+    displayName: 'Options',
+    name: 'options',
+    type: 'collection',
+    placeholder: 'Add Option',
+    default: {},
+    options: [
+      {
+        displayName: 'Concurrency',
+        name: 'concurrency',
+        type: 'number',
+        typeOptions: { minValue: 1, maxValue: 32 },
+        default: DEFAULT_CONCURRENCY,
+        description: 'At most this many model calls at a time',
+      },
+      {
+        displayName: 'Confidence Threshold',
+        name: 'threshold',
+        type: 'number',
+        typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
+        default: DEFAULT_THRESHOLD,
+        description: 'A model answer less confident than this goes to Needs Review (its pick is kept as suggestedCategory)',
+      },
+      {
+        displayName: 'Max Retries',
+        name: 'maxRetries',
+        type: 'number',
+        typeOptions: { minValue: 0, maxValue: 10 },
+        default: DEFAULT_MAX_RETRIES,
+        description: 'Retries of a model call answered 429 or 5xx, with exponential backoff',
+      },
+      {
+        displayName: 'Result Field',
+        name: 'resultField',
+        type: 'string',
+        default: 'classification',
+        description: 'The field of the output item that holds the result',
+      },
+      {
+        displayName: 'Timeout (Seconds)',
+        name: 'timeoutSeconds',
+        type: 'number',
+        typeOptions: { minValue: 1, maxValue: 600 },
+        default: 30,
+        description: 'How long to wait for one model answer before it counts as failed',
+      },
+    ],
+  },
+];
