@@ -27,6 +27,7 @@ export class SequenceStep implements INodeType {
     defaults: { name: 'Sequence Step' },
     inputs: [NodeConnectionTypes.Main],
     outputs: [NodeConnectionTypes.Main],
+    // eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
     credentials: [{ name: 'sequencerDatabase', required: true, testedBy: 'sequencerDatabaseTest' }],
     usableAsTool: true,
     properties: [
@@ -42,7 +43,7 @@ export class SequenceStep implements INodeType {
           { name: 'Get', value: 'get', action: 'Get an enrollment', description: 'State and recent timeline' },
           { name: 'Pause', value: 'pause', action: 'Pause an enrollment', description: 'Keeps the pending step; optionally until a date' },
           { name: 'Resume', value: 'resume', action: 'Resume an enrollment', description: 'The pending step runs at its time, or at the next working moment if overdue' },
-          { name: 'Schedule At', value: 'scheduleAt', action: 'Schedule a step at a given time', description: "E.g. the Rate Gate's retryAt" },
+          { name: 'Schedule At', value: 'scheduleAt', action: 'Schedule a step at a given time', description: "E.g. the Rate Gate's retryAt." },
           { name: 'Schedule Next Step', value: 'scheduleNext', action: 'Schedule the next step', description: 'After a business-time delay or at a local time; may wake early on events' },
           { name: 'Stop', value: 'stop', action: 'Stop an enrollment', description: 'Nothing more is sent to this contact in this sequence' },
         ],

@@ -75,6 +75,7 @@ export class SequencerTrigger implements INodeType {
     defaults: { name: 'Sequencer Trigger' },
     inputs: [],
     outputs: `={{(${outputsOf})($parameter)}}`,
+    // eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
     credentials: [{ name: 'sequencerDatabase', required: true, testedBy: 'sequencerDatabaseTest' }],
     webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'sequencer' }],
     properties: [

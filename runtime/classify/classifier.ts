@@ -20,7 +20,6 @@ export interface ClassifyOptions {
   concurrency?: number;
 }
 
-export type { ReplyInput };
 
 const unclassified = (text: string, reason: string, category: string): Classification => ({
   category,

@@ -73,6 +73,7 @@ export class WriteBackError extends Error {
 interface Resolved {
   entry: WriteBackEntry;
   messageId: string | null;
+  providerMessageId: string | null;
   accountId: string | null;
   conversationId: string | null;
   contactId: string | null;
@@ -139,6 +140,7 @@ async function resolve(ctx: Ctx, tx: Queryable, entries: WriteBackEntry[]): Prom
     return {
       entry,
       messageId: row?.id ?? null,
+      providerMessageId: lookups[idx].provider_message_id,
       accountId: row?.account_id ?? conversation?.account_id ?? entry.accountId ?? null,
       conversationId: row?.conversation_id ?? conversation?.id ?? null,
       contactId: row?.contact_id ?? conversation?.contact_id ?? entry.contactId ?? null,
@@ -188,7 +190,7 @@ async function applyUnsubscribes(ctx: Ctx, tx: Queryable, resolved: Resolved[], 
         message_id: r.messageId,
         channel: r.channel,
         occurred_at: r.sentAt.toISOString(),
-        source_key: `unsubscribed:${r.messageId ?? r.entry.providerMessageId ?? `${r.contactId}:${r.sentAt.toISOString()}`}`,
+        source_key: `unsubscribed:${r.messageId ?? r.providerMessageId ?? `${r.contactId}:${r.sentAt.toISOString()}`}`,
         data: { via: 'classification', source: r.entry.classification.source, reason: r.entry.classification.reason },
       })),
     ),

@@ -54,6 +54,8 @@ export interface MessageEvent extends EventBase {
   trackingId: string | null;
   /** Email: the email this one answers (UniPile id and RFC Message-ID). */
   inReplyTo: { id: string | null; messageId: string | null } | null;
+  /** A LinkedIn event message (a reaction, a group change, a missed call): kept, but never a reply. */
+  isEvent: boolean;
   /** A delivery-status notification: the addresses that bounced (may be empty when unreadable). */
   bounce: { recipients: string[] } | null;
 }

@@ -157,12 +157,15 @@ async function ingestMessages(run: Run, items: Item<MessageEvent>[]): Promise<vo
   const s = ctx.schema;
   const direction = new Map(items.map(({ idx, event }) => [idx, directionOf(event, run.accounts.get(event.accountId)?.own_provider_id ?? event.ownProviderId)]));
 
-  // Email: the message it answers gives the thread (and, for a bounce, the person).
-  const withParent = items.filter(({ event }) => event.inReplyTo && (event.inReplyTo.id || event.inReplyTo.messageId));
+  // Email: the message it answers gives the thread (and, for a bounce, the person); an inbound email carrying
+  // the tracking id of one of ours answers that one.
+  const parentIds = (e: MessageEvent) => [e.inReplyTo?.id, e.inReplyTo?.messageId].filter((v): v is string => !!v);
+  const inboundTracking = (idx: number, e: MessageEvent) => (direction.get(idx) === 'in' ? e.trackingId : null);
+  const withParent = items.filter(({ idx, event }) => parentIds(event).length || inboundTracking(idx, event));
   const parents = new Map<number, ParentRow>();
   if (withParent.length) {
     const rows = await tx.query<ParentRow>(inboxSql.parentMessages(s), [
-      JSON.stringify(withParent.map(({ idx, event }) => ({ idx, account_id: event.accountId, ids: [event.inReplyTo!.id, event.inReplyTo!.messageId].filter(Boolean) }))),
+      JSON.stringify(withParent.map(({ idx, event }) => ({ idx, account_id: event.accountId, ids: parentIds(event), tracking_id: inboundTracking(idx, event) }))),
     ]);
     for (const r of rows.rows) parents.set(r.idx, r);
   }
@@ -248,7 +251,7 @@ async function ingestMessages(run: Run, items: Item<MessageEvent>[]): Promise<vo
 
   // Effects of what is new: replies stop sequences, bounces stop the person's sequences.
   const inbound = fresh.filter(({ event }) => rowOf(event).direction === 'in');
-  const replies = inbound.filter(({ idx, event }) => !event.bounce && contactOf(idx));
+  const replies = inbound.filter(({ idx, event }) => !event.bounce && !event.isEvent && contactOf(idx));
   const plans = await planReplyStops(
     ctx,
     tx,
@@ -351,8 +354,10 @@ async function ensureConversations(run: Run, wanted: { account_id: string; provi
   const key = (a: string, c: string) => `${a}\u0000${c}`;
   const unique = [...new Map(wanted.map((w) => [key(w.account_id, w.provider_chat_id), w])).values()];
   const s = run.ctx.schema;
-  const { rows } = await run.tx.query<ConversationRow>(inboxSql.ensureConversations(s), [JSON.stringify(unique)]);
-  const found = new Map(rows.map((r) => [key(r.account_id, r.provider_chat_id), r]));
+  const { rows } = await run.tx.query<ConversationRow & { created: boolean }>(inboxSql.ensureConversations(s), [JSON.stringify(unique)]);
+  const found = new Map<string, ConversationRow>(rows.map((r) => [key(r.account_id, r.provider_chat_id), r]));
+  const created = rows.filter((r) => r.created).map((r) => r.id);
+  if (created.length) await run.tx.query(inboxSql.adoptMessages(s), [created]);
   const missing = unique.filter((w) => !found.has(key(w.account_id, w.provider_chat_id)));
   if (missing.length) {
     const again = await run.tx.query<ConversationRow>(inboxSql.conversationsByChat(s), [missing.map((m) => m.account_id), missing.map((m) => m.provider_chat_id)]);

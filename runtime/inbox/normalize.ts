@@ -210,6 +210,7 @@ function messageFromMessaging(p: z.infer<typeof messagingPayloadSchema>, raw: Re
     recipients: others.map((a) => personFromAttendee(channel, a)).filter((x): x is PersonInput => x !== null),
     trackingId: null,
     inReplyTo: null,
+    isEvent: p.is_event === true,
     bounce: null,
     raw,
   };
@@ -253,6 +254,7 @@ function messageFromEmail(p: z.infer<typeof emailPayloadSchema>, raw: Record<str
     recipients: [...p.to_attendees, ...p.cc_attendees].map(personFromEmail).filter((x): x is PersonInput => x !== null),
     trackingId: p.tracking_id ?? null,
     inReplyTo: p.in_reply_to ? { id: p.in_reply_to.id, messageId: p.in_reply_to.message_id } : null,
+    isEvent: false,
     bounce: isBounce ? { recipients: bouncedAddresses(p.body_plain ?? p.body ?? '') } : null,
     raw,
   };
@@ -303,6 +305,7 @@ export function eventFromRestMessage(m: RestMessage, account: KnownAccount): Mes
     recipients: [],
     trackingId: null,
     inReplyTo: null,
+    isEvent: raw.is_event === 1 || raw.is_event === true,
     bounce: null,
     raw,
   };
@@ -408,6 +411,7 @@ export function eventFromFields(f: MappedMessage): MessageEvent {
     recipients: [contact],
     trackingId: null,
     inReplyTo: null,
+    isEvent: false,
     bounce: null,
     raw: { ...f, sentAt: f.sentAt?.toISOString() ?? null },
   };

@@ -68,21 +68,29 @@ export const inboxSql = {
       SELECT account_id, provider_chat_id, contact_id, channel, subject FROM x ORDER BY account_id, provider_chat_id
       ON CONFLICT (account_id, provider_chat_id) DO NOTHING
       RETURNING ${CONVERSATION_COLUMNS})
-    SELECT ${CONVERSATION_COLUMNS} FROM ins
+    SELECT ${CONVERSATION_COLUMNS}, true AS created FROM ins
     UNION ALL
-    SELECT c.id, c.account_id, c.provider_chat_id, c.contact_id, c.channel, c.unread_count
+    SELECT c.id, c.account_id, c.provider_chat_id, c.contact_id, c.channel, c.unread_count, false
       FROM ${q(s)}.conversations c JOIN x ON c.account_id = x.account_id AND c.provider_chat_id = x.provider_chat_id`,
+
+  /** A new conversation adopts the messages already recorded in its chat (a send recorded before any webhook). */
+  adoptMessages: (s: string) => `
+    UPDATE ${q(s)}.messages m SET conversation_id = c.id, updated_at = now()
+      FROM ${q(s)}.conversations c
+     WHERE c.id = ANY($1::uuid[]) AND m.account_id = c.account_id AND m.provider_chat_id = c.provider_chat_id AND m.conversation_id IS NULL`,
 
   conversationsByChat: (s: string) => `
     SELECT ${CONVERSATION_COLUMNS} FROM ${q(s)}.conversations c
       JOIN unnest($1::text[], $2::text[]) AS k(account_id, provider_chat_id) USING (account_id, provider_chat_id)`,
 
-  /** The message an email answers (`in_reply_to`), by UniPile id. */
+  /** The email an email answers: by `in_reply_to` (UniPile id), else our outbound email with the same tracking id. */
   parentMessages: (s: string) => `
     SELECT x.idx, p.id, p.conversation_id, p.provider_chat_id, p.contact_id, p.enrollment_id
-      FROM jsonb_to_recordset($1::jsonb) AS x(idx int, account_id text, ids text[])
+      FROM jsonb_to_recordset($1::jsonb) AS x(idx int, account_id text, ids text[], tracking_id text)
       JOIN LATERAL (SELECT m.id, m.conversation_id, m.provider_chat_id, m.contact_id, m.enrollment_id FROM ${q(s)}.messages m
-                     WHERE m.account_id = x.account_id AND m.provider_message_id = ANY(x.ids) ORDER BY m.created_at LIMIT 1) p ON true`,
+                     WHERE m.account_id = x.account_id
+                       AND (m.provider_message_id = ANY(x.ids) OR (m.tracking_id = x.tracking_id AND m.direction = 'out'))
+                     ORDER BY (m.provider_message_id = ANY(x.ids)) DESC, m.created_at LIMIT 1) p ON true`,
 
   /**
    * The echo of a send we recorded before UniPile gave it an id: the same tracking id (email), or a
@@ -107,6 +115,8 @@ export const inboxSql = {
               FROM jsonb_to_recordset($1::jsonb) AS x(idx int, account_id text, provider_chat_id text, provider_message_id text,
                                                      conversation_id uuid, contact_id uuid, text text, tracking_id text, sent_at timestamptz)) x
      WHERE m.id = x.target
+       -- An echo already stored on its own (its text differed) keeps its row; the recorded send stays as it is.
+       AND NOT EXISTS (SELECT 1 FROM ${q(s)}.messages o WHERE o.account_id = x.account_id AND o.provider_message_id = x.provider_message_id)
     RETURNING x.idx, m.id`,
 
   /**

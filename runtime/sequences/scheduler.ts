@@ -217,6 +217,7 @@ async function calendarRows(ctx: Ctx, tx: Queryable, ids: string[]): Promise<Map
  * not active stay paused (resuming the sequence resumes them).
  */
 export async function resumeWithCalendar(ctx: Ctx, tx: Queryable, enrollmentIds: string[], reason: ReasonCode = 'manual', now = new Date()) {
+  if (enrollmentIds.length === 0) return [];
   const rows = await calendarRows(ctx, tx, enrollmentIds);
   const calendars = new CalendarCache();
   const resumable = enrollmentIds.filter((id) => rows.get(id)?.sequence_status === 'active');

@@ -93,6 +93,15 @@ describe('a reply stops the sequence', () => {
     expect((await enrollmentOf(db, e.enrollmentId)).status).toBe('stopped');
   });
 
+  it('a LinkedIn event message (a reaction, a missed call) from the prospect is kept but is no reply', async () => {
+    const w = linkedinWorld();
+    const seq = await ensureSequence(db, 'event-message');
+    const e = await enroll(db, { sequenceId: seq, identities: [{ kind: 'linkedin', value: w.prospect }], accountId: w.accountId });
+    expect((await hook.post(w.replyFrom({ is_event: 1, event_type: 2, message: null }))).body.status).toBe('processed');
+    expect((await enrollmentOf(db, e.enrollmentId)).status).toBe('active');
+    expect(await countRows(db, 'messages', 'provider_chat_id = $1', [w.chatId])).toBe(1);
+  });
+
   it('a reply written before the enrollment started does not stop it', async () => {
     const w = linkedinWorld();
     const seq = await ensureSequence(db, 'old-reply');
@@ -197,6 +206,25 @@ describe('sends we recorded are matched, not duplicated', () => {
     expect((await enrollmentOf(db, e.enrollmentId)).status).toBe('active');
   });
 
+  it('an echo already stored on its own row is never merged into a recorded send later', async () => {
+    const w = linkedinWorld();
+    await db.pool.query(`INSERT INTO "${db.schema}".accounts (id, provider) VALUES ($1, 'LINKEDIN')`, [w.accountId]);
+    await db.pool.query(
+      `INSERT INTO "${db.schema}".messages (account_id, provider_chat_id, channel, direction, text, status) VALUES ($1, $2, 'linkedin', 'out', 'Hello there', 'sending')`,
+      [w.accountId, w.chatId],
+    );
+    const messageId = uniqueId('out');
+    await ingestEvents(db, [readWebhook(w.echo({ message_id: messageId, message: 'Hello there!' })).inbox!]);
+    // Found again (e.g. by the reconciler) with the text the recorded send has: the stored echo stays the one row.
+    const [again] = await ingestEvents(db, [readWebhook(w.echo({ message_id: messageId, message: 'Hello there' })).inbox!]);
+    expect(again).toMatchObject({ isNew: false, message: { matchedSend: false } });
+    const { rows } = await db.pool.query(`SELECT provider_message_id, status FROM "${db.schema}".messages WHERE account_id = $1 ORDER BY created_at`, [w.accountId]);
+    expect(rows).toEqual([
+      { provider_message_id: null, status: 'sending' },
+      { provider_message_id: messageId, status: 'sent' },
+    ]);
+  });
+
   it('a send whose outcome was unknown becomes sent when its echo carries the same provider id', async () => {
     const w = linkedinWorld();
     const messageId = uniqueId('out');
@@ -230,6 +258,31 @@ describe('sends we recorded are matched, not duplicated', () => {
     const { rows } = await db.pool.query(`SELECT DISTINCT conversation_id FROM "${db.schema}".messages WHERE account_id = $1`, [accountId]);
     expect(rows).toHaveLength(1);
     expect(await enrollmentOf(db, e.enrollmentId)).toMatchObject({ status: 'stopped', stop_reason: 'replied' });
+  });
+});
+
+describe('email replies find the email they answer', () => {
+  it('an inbound email carrying the tracking id of one of ours is tied to it, even with no echo of the send', async () => {
+    const accountId = uniqueId('gmail');
+    const email = `${uniqueId('kim')}@acme-corp.io`;
+    const seq = await ensureSequence(db, 'email-tracking-thread', { stopOnReply: 'conversation' });
+    const e = await enroll(db, { sequenceId: seq, identities: [{ kind: 'email', value: email }] });
+    const trackingId = uniqueId('trk');
+    await db.pool.query(`INSERT INTO "${db.schema}".accounts (id, provider) VALUES ($1, 'GOOGLE_OAUTH')`, [accountId]);
+    const { rows } = await db.pool.query(
+      `INSERT INTO "${db.schema}".messages (account_id, contact_id, channel, direction, text, status, tracking_id, provider_chat_id, enrollment_id, step)
+       VALUES ($1, $2, 'email', 'out', 'Hi Kim', 'sent', $3, 'thread-kim', $4, 'intro') RETURNING id`,
+      [accountId, e.contactId, trackingId, e.enrollmentId],
+    );
+    await hook.post(fixture('mail_received', { email_id: uniqueId('re'), account_id: accountId, date: at(0), from_attendee: { identifier: email }, in_reply_to: null, tracking_id: trackingId }));
+    const reply = (await db.pool.query(`SELECT provider_chat_id FROM "${db.schema}".messages WHERE account_id = $1 AND direction = 'in'`, [accountId])).rows[0];
+    expect(reply.provider_chat_id).toBe('thread-kim');
+    expect(await enrollmentOf(db, e.enrollmentId)).toMatchObject({ status: 'stopped', stop_reason: 'replied' });
+    // The recorded send joined the conversation the reply opened.
+    const thread = await db.pool.query(`SELECT DISTINCT conversation_id FROM "${db.schema}".messages WHERE account_id = $1`, [accountId]);
+    expect(thread.rows).toHaveLength(1);
+    expect(thread.rows[0].conversation_id).not.toBeNull();
+    expect(rows).toHaveLength(1);
   });
 });
 

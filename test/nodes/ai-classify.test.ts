@@ -188,10 +188,14 @@ describe('AI Classify', () => {
   });
 
   it('classifies any text by rules alone, without a model or a database', async () => {
-    const items = [{ json: { body: 'STOP' } }, { json: { body: 'Tell me more' } }];
+    const items = [
+      { json: { body: 'STOP' } },
+      { json: { body: 'Tell me more' } },
+      { json: { body: 'Thanks for your message, our team replies within 24 hours.', headers: { 'Auto-Submitted': 'auto-replied' } } },
+    ];
     const { run: result } = await runWorkflow({
       workflowJson: {
-        nodes: [{ ...classifyNode({ textSource: 'field', text: '={{ $json.body }}', mode: 'rulesOnly', writeBack: false, options: { resultField: 'ai' } }), credentials: {} }],
+        nodes: [{ ...classifyNode({ textSource: 'field', text: '={{ $json.body }}', details: { headers: '={{ JSON.stringify($json.headers || {}) }}' }, mode: 'rulesOnly', writeBack: false, options: { resultField: 'ai' } }), credentials: {} }],
         connections: {},
       },
       inputItems: items,
@@ -199,8 +203,8 @@ describe('AI Classify', () => {
     });
     expect(runError(result)).toBeUndefined();
     const out = outputOf(result, 'AI Classify', 0)!;
-    expect(out.map((i) => (i.json.ai as { category: string }).category)).toEqual(['unsubscribe', 'needs_review']);
-    expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+    expect(out.map((i) => (i.json.ai as { category: string }).category)).toEqual(['unsubscribe', 'needs_review', 'auto_reply']);
+    expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
     expect(out[0].json.writeBack).toBeUndefined();
   });
 

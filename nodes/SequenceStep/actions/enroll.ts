@@ -44,7 +44,7 @@ export const description: INodeProperties[] = [
       name: f.name,
       type: 'string' as const,
       default: '',
-      description: `${f.description}. Default: {{ $json.${f.name} }}.`,
+      description: `${f.description}. Default: the item field ${f.name}.`,
     })),
   },
   {
