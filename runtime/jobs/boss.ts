@@ -17,6 +17,8 @@ export const QUEUES = {
   notifyDead: 'inbox-notify-dead',
   /** Periodic reconciliation per account. */
   reconcile: 'reconcile',
+  /** Periodic repair of what a crash can leave behind (runtime/sequences/sweeper.ts). */
+  sweep: 'sweep',
 } as const;
 
 const DAY = 86_400;
@@ -53,6 +55,7 @@ export const QUEUE_OPTIONS: Record<string, QueueOptions> = {
     notify: true,
   },
   [QUEUES.reconcile]: { retentionSeconds: DAY, deleteAfterSeconds: DAY, retryLimit: 0, expireInSeconds: 900, policy: 'singleton' },
+  [QUEUES.sweep]: { retentionSeconds: 3600, deleteAfterSeconds: DAY, retryLimit: 0, expireInSeconds: 300, policy: 'singleton' },
 };
 
 export interface BossOptions {

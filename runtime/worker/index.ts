@@ -1,6 +1,7 @@
 import type { RuntimeCtx } from '../context';
 import { reconcilerWorker } from '../inbox/reconciler';
 import { dispatcherWorker } from '../sequences/dispatcher';
+import { sweeperWorker } from '../sequences/sweeper';
 import { notifierWorker } from '../subscriptions/notifier';
 
 /** Background work the runtime starts once the database is ready (pg-boss `work()` registrations). */
@@ -9,4 +10,4 @@ export interface WorkerStarter {
   start(ctx: RuntimeCtx): Promise<void>;
 }
 
-export const workerStarters: WorkerStarter[] = [dispatcherWorker, notifierWorker, reconcilerWorker];
+export const workerStarters: WorkerStarter[] = [dispatcherWorker, notifierWorker, reconcilerWorker, sweeperWorker];
