@@ -54,6 +54,20 @@ const envSchema = z.object({
     .min(0, { error: 'expected 0 (off) to 60 minutes' })
     .max(60, { error: 'expected 0 (off) to 60 minutes' })
     .default(10),
+  /** Attempts after the first before a step's dispatch fails for good (`dispatch_failed`). */
+  SEQUENCER_DISPATCH_RETRIES: z.coerce
+    .number({ error: 'expected a number of retries' })
+    .int({ error: 'expected a whole number of retries' })
+    .min(0, { error: 'expected 0 to 20 retries' })
+    .max(20, { error: 'expected 0 to 20 retries' })
+    .default(6),
+  /** First retry delay; it doubles per attempt (pg-boss backoff), capped at 15 minutes. */
+  SEQUENCER_DISPATCH_RETRY_DELAY_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds' })
+    .int({ error: 'expected a whole number of seconds' })
+    .min(1, { error: 'expected 1 to 3600 seconds' })
+    .max(3600, { error: 'expected 1 to 3600 seconds' })
+    .default(15),
   SEQUENCER_EMBEDDED_PORT: z.coerce
     .number({ error: 'expected a port number' })
     .int({ error: 'expected a whole port number' })
@@ -78,7 +92,13 @@ export type Config = {
   embeddedPort: number;
   /** Minutes between reconciler rounds; 0 turns the schedule off. */
   reconcileMinutes: number;
+  dispatchRetry: DispatchRetry;
 };
+
+export interface DispatchRetry {
+  retries: number;
+  delaySeconds: number;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -118,5 +138,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.SEQUENCER_DATA_DIR,
     embeddedPort: e.SEQUENCER_EMBEDDED_PORT,
     reconcileMinutes: e.SEQUENCER_RECONCILE_MINUTES,
+    dispatchRetry: { retries: e.SEQUENCER_DISPATCH_RETRIES, delaySeconds: e.SEQUENCER_DISPATCH_RETRY_DELAY_SECONDS },
   };
 }

@@ -82,7 +82,7 @@ export async function startRuntime(config: Config, log: Logger): Promise<Running
 
   const ready = (async (): Promise<RuntimeCtx> => {
     await migrateWhenReachable(pool, config.schema, state, () => closing);
-    boss = await startBoss({ schema: config.schema, connectionString: databaseUrl, supervise: true, log });
+    boss = await startBoss({ schema: config.schema, connectionString: databaseUrl, supervise: true, dispatchRetry: config.dispatchRetry, log });
     const ctx: RuntimeCtx = { pool, schema: config.schema, boss, log, metrics, config, dryRun: config.dryRun };
     for (const worker of workerStarters) {
       await worker.start(ctx);

@@ -70,7 +70,7 @@ export async function conversationExists(ctx: Ctx, id: string): Promise<boolean>
 
 export async function markConversationRead(ctx: Ctx, id: string) {
   const { rows } = await ctx.pool.query(
-    `UPDATE ${q(ctx.schema)}.conversations SET unread_count = 0, updated_at = now() WHERE id = $1 RETURNING id, unread_count`,
+    `UPDATE ${q(ctx.schema)}.conversations SET unread_count = 0, last_read_at = now(), updated_at = now() WHERE id = $1 RETURNING id, unread_count, last_read_at`,
     [id],
   );
   return rows[0] ?? null;

@@ -1,6 +1,7 @@
 import { PgBoss, type Queue } from 'pg-boss';
 import type { Pool } from 'pg';
 import { jobsSchemaOf } from '../db/identifier';
+import type { DispatchRetry } from '../config';
 import type { Logger } from '../log';
 
 /**
@@ -25,7 +26,10 @@ const DAY = 86_400;
 
 type QueueOptions = Omit<Queue, 'name'>;
 
-export const QUEUE_OPTIONS: Record<string, QueueOptions> = {
+export const DEFAULT_DISPATCH_RETRY: DispatchRetry = { retries: 6, delaySeconds: 15 };
+
+/** Queue options; the step queue's retries follow SEQUENCER_DISPATCH_RETRIES / _RETRY_DELAY_SECONDS. */
+export const queueOptions = (retry: DispatchRetry = DEFAULT_DISPATCH_RETRY): Record<string, QueueOptions> => ({
   [QUEUES.stepDead]: { retentionSeconds: 90 * DAY, deleteAfterSeconds: 90 * DAY },
   [QUEUES.step]: {
     // keep_until = start_after + retention: a step due in 30 days is not purged before it runs,
@@ -33,10 +37,10 @@ export const QUEUE_OPTIONS: Record<string, QueueOptions> = {
     retentionSeconds: 14 * DAY,
     // Completed rows keep the job id unique (idempotent re-sends) for a month.
     deleteAfterSeconds: 30 * DAY,
-    retryLimit: 6,
-    retryDelay: 15,
+    retryLimit: retry.retries,
+    retryDelay: retry.delaySeconds,
     retryBackoff: true,
-    retryDelayMax: 900,
+    retryDelayMax: Math.max(900, retry.delaySeconds),
     // Twice the dispatch timeout: an attempt never overlaps its own retry.
     expireInSeconds: 60,
     heartbeatSeconds: 30,
@@ -56,7 +60,7 @@ export const QUEUE_OPTIONS: Record<string, QueueOptions> = {
   },
   [QUEUES.reconcile]: { retentionSeconds: DAY, deleteAfterSeconds: DAY, retryLimit: 0, expireInSeconds: 900, policy: 'singleton' },
   [QUEUES.sweep]: { retentionSeconds: 3600, deleteAfterSeconds: DAY, retryLimit: 0, expireInSeconds: 300, policy: 'singleton' },
-};
+});
 
 export interface BossOptions {
   schema: string;
@@ -64,8 +68,9 @@ export interface BossOptions {
   /** The runtime gives pg-boss its own pool; nodes reuse theirs through `pool`. */
   connectionString?: string;
   pool?: Pool;
-  /** Only the runtime supervises (maintenance, cron); nodes only enqueue and cancel. */
+  /** Only the runtime supervises (maintenance, cron) and sets queue options; nodes only enqueue and cancel. */
   supervise: boolean;
+  dispatchRetry?: DispatchRetry;
 }
 
 export async function startBoss(o: BossOptions): Promise<PgBoss> {
@@ -82,18 +87,21 @@ export async function startBoss(o: BossOptions): Promise<PgBoss> {
   boss.on('error', (error: Error) => o.log.error({ err: error }, 'pg-boss error'));
   boss.on('warning', (warning: { message: string }) => o.log.warn({ warning }, 'pg-boss warning'));
   await boss.start();
-  await ensureQueues(boss);
+  await ensureQueues(boss, queueOptions(o.dispatchRetry), { update: o.supervise });
   return boss;
 }
 
-/** Creates missing queues and brings existing ones to the options above (createQueue never updates). */
-export async function ensureQueues(boss: PgBoss): Promise<void> {
-  for (const [name, options] of Object.entries(QUEUE_OPTIONS)) {
+/**
+ * Creates missing queues; the runtime (`update`) also brings existing ones to its options, since
+ * createQueue never changes a queue. Nodes only create, so they never undo the runtime's tuning.
+ */
+export async function ensureQueues(boss: PgBoss, options: Record<string, QueueOptions>, { update }: { update: boolean }): Promise<void> {
+  for (const [name, queue] of Object.entries(options)) {
     const existing = await boss.getQueue(name);
     if (!existing) {
-      await boss.createQueue(name, options);
-    } else {
-      const { policy: _fixedAtCreation, ...changeable } = options;
+      await boss.createQueue(name, queue);
+    } else if (update) {
+      const { policy: _fixedAtCreation, ...changeable } = queue;
       await boss.updateQueue(name, changeable);
     }
   }
