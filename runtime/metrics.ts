@@ -48,6 +48,19 @@ export function createMetrics() {
       labelNames: ['queue', 'state'] as const,
       registers: [registry],
     }),
+    httpRequests: new Counter({
+      name: 'sequencer_http_requests_total',
+      help: 'HTTP requests by method, route (the path template) and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    }),
+    httpSeconds: new Histogram({
+      name: 'sequencer_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by method and route',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [registry],
+    }),
     enrollments: new Gauge({
       name: 'sequencer_enrollments',
       help: 'Enrollments by status',

@@ -36,7 +36,7 @@ const INPUT_REMEDY: Record<OutboundInputCode, string> = {
 };
 
 /** An output item, or an error with the item to output instead under "continue on fail". */
-type Outcome = { json: IDataObject } | { error: Error; errorJson: IDataObject };
+type Outcome = { json: IDataObject } | { error: NodeOperationError | NodeApiError; errorJson: IDataObject };
 
 export async function route(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
   const items = this.getInputData();
@@ -70,11 +70,14 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
     }
   }
 
+  // n8n sends an item to the Error output ("On Error → Continue (using error output)") by its `error`
+  // (and then keeps only the message); "Continue (regular output)" gets the readable fields instead.
+  const toErrorOutput = this.getNode().onError === 'continueErrorOutput';
   const out: INodeExecutionData[] = [];
   for (let i = 0; i < items.length; i++) {
     const outcome = outcomes[i];
     if ('json' in outcome) out.push({ json: outcome.json, pairedItem: { item: i } });
-    else if (this.continueOnFail()) out.push({ json: outcome.errorJson, pairedItem: { item: i } });
+    else if (this.continueOnFail()) out.push({ json: outcome.errorJson, ...(toErrorOutput ? { error: outcome.error } : {}), pairedItem: { item: i } });
     else throw outcome.error;
   }
   return [out];

@@ -1,56 +1,57 @@
 import { z } from 'zod/v4';
+import type { FieldProblem } from '../sequences/errors';
 import { timezoneSchema } from '../sequences/settings';
 import { normalizeDomain, normalizeIdentity, type Identity } from './identity';
 import type { ContactInput } from './upsert';
 
 /**
- * The contact shape callers send (API enrolment and upsert, CLI CSV, Sequence Step node): DESIGN §4.
- * Identities are normalized here; a contact needs at least one.
+ * The one contact shape callers send (DESIGN §4): API upsert and enrolment, CLI CSV, Sequence Step
+ * node, simulate. Identities are normalized here; a contact needs at least one.
  */
-const optionalText = z.string().trim().max(500).optional().nullable();
+const optionalText = (max: number) => z.string().trim().max(max).nullish();
 
 export const contactFieldsSchema = z
   .object({
-    email: z.string().trim().max(320).optional().nullable(),
-    phone: z.string().trim().max(40).optional().nullable(),
-    whatsapp: z.string().trim().max(60).optional().nullable(),
-    linkedinProviderId: z.string().trim().max(200).optional().nullable(),
-    linkedinPublicId: z.string().trim().max(300).optional().nullable(),
-    firstName: optionalText,
-    lastName: optionalText,
-    company: optionalText,
-    companyDomain: optionalText,
-    title: optionalText,
-    timezone: timezoneSchema.optional().nullable(),
-    attributes: z.record(z.string(), z.unknown()).optional().nullable(),
+    email: optionalText(320),
+    phone: optionalText(40),
+    whatsapp: optionalText(60),
+    linkedinProviderId: optionalText(200),
+    linkedinPublicId: optionalText(300),
+    firstName: optionalText(200),
+    lastName: optionalText(200),
+    company: optionalText(300),
+    companyDomain: optionalText(300),
+    title: optionalText(300),
+    timezone: timezoneSchema.nullish(),
+    attributes: z.record(z.string(), z.unknown()).nullish(),
   })
   .strict();
 
 export type ContactFields = z.infer<typeof contactFieldsSchema>;
 
-export type ContactInputResult = { ok: true; input: ContactInput } | { ok: false; problems: { field: string; message: string }[] };
+export type ContactInputResult = { ok: true; input: ContactInput } | { ok: false; problems: FieldProblem[] };
 
-/** Validates identities and maps to the identity graph's input; problems name the field and the fix. */
+const IDENTITY_FIELDS: Array<{ field: keyof ContactFields; kind: Identity['kind']; hint: string }> = [
+  { field: 'email', kind: 'email', hint: 'is not an email address' },
+  { field: 'phone', kind: 'phone', hint: 'is not a phone number: use international format, e.g. "+33612345678"' },
+  { field: 'whatsapp', kind: 'whatsapp', hint: 'is not a WhatsApp number: use international format, e.g. "+33612345678"' },
+  { field: 'linkedinProviderId', kind: 'linkedin', hint: 'is not a LinkedIn provider id such as "ACoAA…"' },
+  { field: 'linkedinPublicId', kind: 'linkedin_public', hint: 'is not a LinkedIn profile slug or URL, e.g. "jane-doe"' },
+];
+
+/** Validates identities and maps parsed fields to the identity graph's input; problems name the field (relative to the contact) and the fix. */
 export function toContactInput(fields: ContactFields): ContactInputResult {
-  const problems: { field: string; message: string }[] = [];
+  const problems: FieldProblem[] = [];
   const identities: Identity[] = [];
-  const add = (field: keyof ContactFields, kind: Identity['kind'], expected: string) => {
+  for (const { field, kind, hint } of IDENTITY_FIELDS) {
     const raw = fields[field];
-    if (raw === undefined || raw === null || raw === '') return;
-    const value = normalizeIdentity(kind, String(raw));
+    if (typeof raw !== 'string' || raw === '') continue;
+    const value = normalizeIdentity(kind, raw);
     if (value) identities.push({ kind, value });
-    else problems.push({ field, message: `expected ${expected}, got ${JSON.stringify(raw)}` });
-  };
-  add('email', 'email', 'an email address');
-  add('phone', 'phone', 'a phone number in international format, e.g. +14155550100');
-  add('whatsapp', 'whatsapp', 'a WhatsApp number in international format, e.g. +33612345678');
-  add('linkedinProviderId', 'linkedin', 'a LinkedIn provider id such as ACoAA…');
-  add('linkedinPublicId', 'linkedin_public', 'a LinkedIn profile slug or URL, e.g. jane-doe');
-  let companyDomain: string | null = null;
-  if (fields.companyDomain) {
-    companyDomain = normalizeDomain(fields.companyDomain);
-    if (!companyDomain) problems.push({ field: 'companyDomain', message: `expected a domain such as acme.com, got ${JSON.stringify(fields.companyDomain)}` });
+    else problems.push({ field, message: `${JSON.stringify(raw)} ${hint}` });
   }
+  const companyDomain = fields.companyDomain ? normalizeDomain(fields.companyDomain) : null;
+  if (fields.companyDomain && !companyDomain) problems.push({ field: 'companyDomain', message: `${JSON.stringify(fields.companyDomain)} is not a domain, e.g. "acme.io"` });
   if (identities.length === 0 && problems.length === 0) {
     problems.push({ field: 'email', message: 'a contact needs at least one of email, phone, whatsapp, linkedinProviderId or linkedinPublicId' });
   }

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { q } from './identifier';
+import { checkout } from './pool';
 import { migrations } from './migrations';
 
 /**
@@ -21,7 +22,7 @@ export interface MigrationResult {
 
 export async function migrate(pool: Pool, schema: string): Promise<MigrationResult> {
   const s = q(schema);
-  const client = await pool.connect();
+  const client = await checkout(pool);
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey(schema)]);
     try {

@@ -14,9 +14,26 @@ export function createPool(connectionString: string, options: Omit<PoolConfig, '
   return pool;
 }
 
+/**
+ * A client checked out of the pool. pg emits 'error' on a checked-out client whose server goes away
+ * between two queries; without a listener that would crash the process (a Postgres restart must
+ * not), so one is attached while the client is out. The next query on it fails, as it should.
+ */
+export async function checkout(pool: Pool): Promise<Tx> {
+  const client = await pool.connect();
+  const ignore = () => undefined;
+  client.on('error', ignore);
+  const release = client.release.bind(client);
+  client.release = (err?: Error | boolean) => {
+    client.off('error', ignore);
+    return release(err);
+  };
+  return client;
+}
+
 /** Runs `fn` in one transaction; rolls back on any error and rethrows it. */
 export async function withTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const client = await checkout(pool);
   try {
     await client.query('BEGIN');
     const result = await fn(client);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Ctx } from '../context';
 import { withTransaction, type Queryable } from '../db/pool';
 import type { InboxEvent, IngestOutcome } from './events';
@@ -29,7 +30,8 @@ export interface ReceiveOptions {
 
 export async function receiveDelivery(ctx: Ctx, body: Record<string, unknown>, options: ReceiveOptions = {}): Promise<DeliveryResult> {
   const receivedAt = options.receivedAt ?? new Date();
-  const delivery = readWebhook(body, receivedAt);
+  const tooDeep = nestingDepth(body) > MAX_STORED_DEPTH;
+  const delivery = tooDeep ? { ...readWebhook({}, receivedAt), key: `too-deep:${hashOf(options.payload ?? '')}`, problem: TOO_DEEP } : readWebhook(body, receivedAt);
   const status: DeliveryStatus = delivery.problem ? 'failed' : delivery.inbox!.type === 'ignored' ? 'ignored' : 'processed';
   return withTransaction(ctx.pool, async (tx) => {
     const { rows } = await tx.query<{ id: string; inserted: boolean }>(deliverySql.store(ctx.schema), [
@@ -39,7 +41,7 @@ export async function receiveDelivery(ctx: Ctx, body: Record<string, unknown>, o
       delivery.accountId,
       status,
       delivery.problem,
-      storablePayload(body, options.payload),
+      tooDeep ? JSON.stringify({ unparsed: options.payload ?? '' }) : storablePayload(body, options.payload),
     ]);
     const { id, inserted } = rows[0];
     if (!inserted) return { status: 'duplicate', id };
@@ -116,8 +118,37 @@ export async function replayDeliveries(ctx: Ctx, options: { since?: Date; batchS
   }
 }
 
-/** Postgres jsonb refuses `\u0000`; such a body is stored with the NULs dropped rather than lost. */
+/**
+ * Postgres refuses jsonb nested deeper than its stack allows; no UniPile body comes close. Such a
+ * body is kept as text (`{ "unparsed": … }`) and `failed`, so an authenticated delivery is never lost.
+ */
+const MAX_STORED_DEPTH = 256;
+const TOO_DEEP = `the body nests deeper than ${MAX_STORED_DEPTH} levels; kept as text in payload.unparsed`;
+
+function nestingDepth(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    max = Math.max(max, depth);
+    if (max > MAX_STORED_DEPTH) return max;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return max;
+}
+
+function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Postgres jsonb refuses `\u0000` and unpaired surrogates (`\ud800`); such a body is stored with NULs
+ * dropped and lone surrogates replaced by U+FFFD rather than lost.
+ */
+const UNSTORABLE_ESCAPE = /\\u0000|\\u[dD][89a-fA-F]/;
+
 function storablePayload(body: Record<string, unknown>, raw: string | undefined): string {
-  if (raw !== undefined && !raw.includes('\\u0000')) return raw;
-  return JSON.stringify(body, (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '') : value));
+  if (raw !== undefined && !UNSTORABLE_ESCAPE.test(raw) && raw.isWellFormed()) return raw;
+  return JSON.stringify(body, (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '').toWellFormed() : value));
 }

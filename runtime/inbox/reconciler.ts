@@ -1,6 +1,7 @@
 import type { Job } from 'pg-boss';
 import { ConfigError, type Config } from '../config';
 import type { Ctx, RuntimeCtx } from '../context';
+import { checkout } from '../db/pool';
 import { QUEUES } from '../jobs/boss';
 import type { Metrics } from '../metrics';
 import { UnipileClient } from '../unipile/client';
@@ -55,7 +56,7 @@ interface AccountRow {
 
 export async function reconcileAccount(ctx: Ctx, client: UnipileClient, accountId: string, options: { since?: Date; now?: Date } = {}): Promise<ReconcileResult> {
   const result: ReconcileResult = { accountId, status: 'done', messages: 0, newMessages: 0, stoppedEnrollments: 0, acceptances: 0 };
-  const lock = await ctx.pool.connect();
+  const lock = await checkout(ctx.pool);
   const lockKey = `sequencer-reconcile:${ctx.schema}:${accountId}`;
   try {
     const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [lockKey]);

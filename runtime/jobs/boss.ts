@@ -82,7 +82,14 @@ export async function startBoss(o: BossOptions): Promise<PgBoss> {
   };
   const boss = o.pool
     ? new PgBoss({ ...common, db: { executeSql: (text: string, values?: unknown[]) => o.pool!.query(text, values) } })
-    : new PgBoss({ ...common, connectionString: o.connectionString, max: 10, useListenNotify: o.supervise });
+    : new PgBoss({
+        ...common,
+        connectionString: o.connectionString,
+        max: 10,
+        useListenNotify: o.supervise,
+        // Jobs of a crashed process are found after their heartbeat (30 s) plus one monitor pass.
+        monitorIntervalSeconds: 15,
+      });
   // Without an error listener a lost connection would crash the process (pg-boss #365).
   boss.on('error', (error: Error) => o.log.error({ err: error }, 'pg-boss error'));
   boss.on('warning', (warning: { message: string }) => o.log.warn({ warning }, 'pg-boss warning'));

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod/v4';
-import { linkedinSlug, normalizeDomain, normalizeIdentity, type Identity } from '../contacts/identity';
+import { contactFieldsSchema, toContactInput } from '../contacts/input';
 import { upsertContacts, type ContactInput } from '../contacts/upsert';
 import type { Ctx } from '../context';
 import { withTransaction, type Queryable } from '../db/pool';
 import { calendarFor, type Calendar } from './calendar';
 import { requireSequence } from './definitions';
 import { fieldProblems, parseOrThrow, SequencerError, type FieldProblem } from './errors';
-import { timezoneSchema } from './settings';
 import { enrollSql } from './sql';
 import { DEFAULT_FIRST_STEP, jitterKeyOf, NEXT_WORKING_MOMENT, stepDefinitionOf, stepNameSchema } from './steps';
 import { analyzeJobTable, enqueueStepJobs } from './timers';
@@ -23,20 +22,9 @@ export const MAX_ENROLL_BATCH = 10_000;
 /** After this many new jobs, pg-boss's job table statistics are refreshed (reference pg-boss-12 §9). */
 const ANALYZE_AFTER = 1_000;
 
-const optionalText = (max: number) => z.string().trim().max(max).nullish();
-
-export const enrollmentContactSchema = z
-  .object({
-    email: optionalText(320),
-    phone: optionalText(40),
-    linkedinProviderId: optionalText(200),
-    linkedinPublicId: optionalText(300),
-    firstName: optionalText(200),
-    lastName: optionalText(200),
-    company: optionalText(300),
-    companyDomain: optionalText(300),
-    timezone: timezoneSchema.nullish(),
-    attributes: z.record(z.string(), z.unknown()).nullish(),
+/** A contact of the enrolment API: the one contact shape (runtime/contacts/input.ts) plus its own `vars`. */
+export const enrollmentContactSchema = contactFieldsSchema
+  .extend({
     /** Per-contact variables, merged over the batch's `vars`. */
     vars: z.record(z.string(), z.unknown()).nullish(),
   })
@@ -80,36 +68,9 @@ export interface EnrollResult {
 export function readContact(raw: unknown): { contact: ContactInput; vars: Record<string, unknown> } | { problems: FieldProblem[] } {
   const parsed = enrollmentContactSchema.safeParse(raw);
   if (!parsed.success) return { problems: fieldProblems(parsed.error) };
-  const c = parsed.data;
-  const problems: FieldProblem[] = [];
-  const identities: Identity[] = [];
-  const add = (field: string, value: string | null | undefined, normalized: string | null, kind: Identity['kind'], hint: string) => {
-    if (!value) return;
-    if (normalized) identities.push({ kind, value: normalized });
-    else problems.push({ field, message: `${JSON.stringify(value)} ${hint}` });
-  };
-  add('email', c.email, c.email ? normalizeIdentity('email', c.email) : null, 'email', 'is not an email address');
-  add('phone', c.phone, c.phone ? normalizeIdentity('phone', c.phone) : null, 'phone', 'is not a phone number: use international format, e.g. "+33612345678"');
-  if (c.linkedinProviderId) identities.push({ kind: 'linkedin', value: c.linkedinProviderId });
-  add('linkedinPublicId', c.linkedinPublicId, c.linkedinPublicId ? linkedinSlug(c.linkedinPublicId) : null, 'linkedin_public', 'is not a LinkedIn profile slug or URL, e.g. "jane-doe"');
-  const companyDomain = c.companyDomain ? normalizeDomain(c.companyDomain) : null;
-  if (c.companyDomain && !companyDomain) problems.push({ field: 'companyDomain', message: `${JSON.stringify(c.companyDomain)} is not a domain, e.g. "acme.io"` });
-  if (identities.length === 0 && problems.length === 0) {
-    problems.push({ field: 'email', message: 'a contact needs at least one of email, phone, linkedinProviderId or linkedinPublicId' });
-  }
-  if (problems.length) return { problems };
-  return {
-    contact: {
-      firstName: c.firstName,
-      lastName: c.lastName,
-      company: c.company,
-      companyDomain,
-      timezone: c.timezone,
-      attributes: c.attributes,
-      identities,
-    },
-    vars: c.vars ?? {},
-  };
+  const { vars, ...fields } = parsed.data;
+  const mapped = toContactInput(fields);
+  return mapped.ok ? { contact: mapped.input, vars: vars ?? {} } : { problems: mapped.problems };
 }
 
 interface Candidate {

@@ -18,7 +18,8 @@ export interface TimelineEntry {
   data: Record<string, unknown>;
 }
 
-export interface EnrollmentView {
+/** An enrollment without its timeline (lists). */
+export interface EnrollmentSummary {
   id: string;
   status: string;
   sequence: { id: string; key: string; name: string };
@@ -36,6 +37,9 @@ export interface EnrollmentView {
   enrolledAt: Date;
   lastStepAt: Date | null;
   finishedAt: Date | null;
+}
+
+export interface EnrollmentView extends EnrollmentSummary {
   /** The latest events, oldest first. */
   timeline: TimelineEntry[];
 }
@@ -78,29 +82,53 @@ export async function getEnrollments(ctx: Pick<Ctx, 'pool' | 'schema'>, ids: str
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.map((id) => {
     const r = byId.get(id);
-    return (
-      r && {
-        id: r.id,
-        status: r.status,
-        sequence: { id: r.sequence_id, key: r.sequence_key, name: r.sequence_name },
-        contactId: r.contact_id,
-        accountId: r.account_id,
-        currentStep: r.current_step,
-        nextStep: r.next_step,
-        nextRunAt: r.next_run_at,
-        wakeOn: r.wake_on,
-        scheduleVersion: r.schedule_version,
-        vars: r.vars,
-        stopReason: r.stop_reason,
-        pauseReason: r.pause_reason,
-        pausedUntil: r.paused_until,
-        enrolledAt: r.enrolled_at,
-        lastStepAt: r.last_step_at,
-        finishedAt: r.finished_at,
-        timeline: timelineOf.get(r.id) ?? [],
-      }
-    );
+    return r && { ...summaryOf(r), timeline: timelineOf.get(r.id) ?? [] };
   });
+}
+
+const summaryOf = (r: EnrollmentRow): EnrollmentSummary => ({
+  id: r.id,
+  status: r.status,
+  sequence: { id: r.sequence_id, key: r.sequence_key, name: r.sequence_name },
+  contactId: r.contact_id,
+  accountId: r.account_id,
+  currentStep: r.current_step,
+  nextStep: r.next_step,
+  nextRunAt: r.next_run_at,
+  wakeOn: r.wake_on,
+  scheduleVersion: r.schedule_version,
+  vars: r.vars,
+  stopReason: r.stop_reason,
+  pauseReason: r.pause_reason,
+  pausedUntil: r.paused_until,
+  enrolledAt: r.enrolled_at,
+  lastStepAt: r.last_step_at,
+  finishedAt: r.finished_at,
+});
+
+export interface EnrollmentFilter {
+  sequenceKey?: string;
+  status?: string;
+  contactId?: string;
+  /** The pending step, or the last step when none is pending. */
+  step?: string;
+  limit: number;
+  /** Keyset of the last row of the previous page (`sortAt` of that row). */
+  after?: { at: string; id: string };
+}
+
+/** Newest first; each row carries `sortAt` (enrolled_at to the microsecond) for the next page's keyset. */
+export async function listEnrollments(ctx: Pick<Ctx, 'pool' | 'schema'>, filter: EnrollmentFilter): Promise<(EnrollmentSummary & { sortAt: string })[]> {
+  const { rows } = await ctx.pool.query<EnrollmentRow & { sort_at: string }>(readSql.list(ctx.schema), [
+    filter.sequenceKey ?? null,
+    filter.status ?? null,
+    filter.contactId ?? null,
+    filter.step ?? null,
+    filter.after?.at ?? null,
+    filter.after?.id ?? null,
+    filter.limit,
+  ]);
+  return rows.map((r) => ({ ...summaryOf(r), sortAt: r.sort_at }));
 }
 
 export type EnrollmentChange =

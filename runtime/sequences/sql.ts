@@ -171,14 +171,32 @@ export const enrollSql = {
     SELECT id, contact_id FROM ${q(s)}.enrollments WHERE sequence_id = $1 AND contact_id = ANY($2::uuid[]) AND status IN ('active', 'paused')`,
 };
 
+const ENROLLMENT_COLUMNS = `e.id, e.status, e.current_step, e.next_step, e.next_run_at, e.wake_on, e.schedule_version, e.vars, e.stop_reason,
+           e.pause_reason, e.paused_until, e.enrolled_at, e.last_step_at, e.finished_at, e.contact_id, e.account_id,
+           s.id AS sequence_id, s.key AS sequence_key, s.name AS sequence_name`;
+
 /** Reading enrollments with their timeline. */
 export const readSql = {
   enrollments: (s: string) => `
-    SELECT e.id, e.status, e.current_step, e.next_step, e.next_run_at, e.wake_on, e.schedule_version, e.vars, e.stop_reason,
-           e.pause_reason, e.paused_until, e.enrolled_at, e.last_step_at, e.finished_at, e.contact_id, e.account_id,
-           s.id AS sequence_id, s.key AS sequence_key, s.name AS sequence_name
+    SELECT ${ENROLLMENT_COLUMNS}
       FROM ${q(s)}.enrollments e JOIN ${q(s)}.sequences s ON s.id = e.sequence_id
      WHERE e.id = ANY($1::uuid[])`,
+
+  /**
+   * Newest enrollments first, filtered by sequence key ($1), status ($2), contact ($3) and step ($4: the
+   * pending step, else the last one), after the keyset ($5 enrolled_at, $6 id), $7 rows. `sort_at` keeps
+   * the microseconds: one bulk enrolment gives every row the same enrolled_at.
+   */
+  list: (s: string) => `
+    SELECT ${ENROLLMENT_COLUMNS}, to_char(e.enrolled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at
+      FROM ${q(s)}.enrollments e JOIN ${q(s)}.sequences s ON s.id = e.sequence_id
+     WHERE ($1::text IS NULL OR s.key = $1)
+       AND ($2::text IS NULL OR e.status = $2)
+       AND ($3::uuid IS NULL OR e.contact_id = $3)
+       AND ($4::text IS NULL OR COALESCE(e.next_step, e.current_step) = $4)
+       AND ($5::timestamptz IS NULL OR (e.enrolled_at, e.id) < ($5::timestamptz, $6::uuid))
+     ORDER BY e.enrolled_at DESC, e.id DESC
+     LIMIT $7`,
 
   /** The latest $2 timeline events of each enrollment, oldest first. */
   timelines: (s: string) => `
@@ -198,4 +216,65 @@ export const simulateSql = {
   /** The Rate Gate's known state of an account (its own table, read only): spacing and cooldowns per action. */
   rateState: (s: string) => `
     SELECT action, next_allowed_at, cooldown_until FROM ${q(s)}.rate_state WHERE account_id = $1`,
+};
+
+/**
+ * A sequence's funnel ($1 = sequence id). Every count is of distinct enrollments, so a step retried or
+ * rescheduled counts once.
+ */
+export const statsSql = {
+  byStatus: (s: string) => `SELECT status, count(*)::int AS n FROM ${q(s)}.enrollments WHERE sequence_id = $1 GROUP BY status`,
+
+  stoppedByReason: (s: string) => `
+    SELECT COALESCE(stop_reason, 'unknown') AS reason, count(*)::int AS n
+      FROM ${q(s)}.enrollments WHERE sequence_id = $1 AND status = 'stopped' GROUP BY 1`,
+
+  /** Per step, from the timeline: scheduled (enrolled at, scheduled or skipped to it), dispatched, failed. */
+  stepEvents: (s: string) => `
+    SELECT ev.step,
+           count(DISTINCT ev.enrollment_id) FILTER (WHERE ev.kind IN ('enrolled', 'scheduled', 'skipped'))::int AS scheduled,
+           count(DISTINCT ev.enrollment_id) FILTER (WHERE ev.kind = 'dispatched')::int AS dispatched,
+           count(DISTINCT ev.enrollment_id) FILTER (WHERE ev.kind = 'failed')::int AS failed,
+           min(ev.at) AS first_at
+      FROM ${q(s)}.enrollment_events ev JOIN ${q(s)}.enrollments e ON e.id = ev.enrollment_id
+     WHERE e.sequence_id = $1 AND ev.step IS NOT NULL AND ev.step <> ''
+     GROUP BY ev.step`,
+
+  /** Stops per step (the last step that went out before the stop) and reason. */
+  stepStops: (s: string) => `
+    SELECT ev.step, COALESCE(ev.reason, 'unknown') AS reason, count(DISTINCT ev.enrollment_id)::int AS n
+      FROM ${q(s)}.enrollment_events ev JOIN ${q(s)}.enrollments e ON e.id = ev.enrollment_id
+     WHERE e.sequence_id = $1 AND ev.kind = 'stopped' AND ev.step IS NOT NULL
+     GROUP BY 1, 2`,
+
+  /** Enrollments with at least one dispatched step: the whole funnel's reply-rate base. */
+  dispatchedEnrollments: (s: string) => `
+    SELECT count(DISTINCT ev.enrollment_id)::int AS n
+      FROM ${q(s)}.enrollment_events ev JOIN ${q(s)}.enrollments e ON e.id = ev.enrollment_id
+     WHERE e.sequence_id = $1 AND ev.kind = 'dispatched'`,
+
+  /** Outbound messages sent for each step (UniPile Send records the step on the message). */
+  stepSent: (s: string) => `
+    SELECT m.step, count(DISTINCT m.enrollment_id)::int AS n
+      FROM ${q(s)}.messages m JOIN ${q(s)}.enrollments e ON e.id = m.enrollment_id
+     WHERE e.sequence_id = $1 AND m.direction = 'out' AND m.status = 'sent' AND m.step IS NOT NULL
+     GROUP BY m.step`,
+
+  /**
+   * Replies, each enrollment's first reply (any channel of the contact) credited to the last step
+   * dispatched before it; a reply before the first dispatch is credited to no step.
+   */
+  stepReplies: (s: string) => `
+    WITH first_reply AS (
+      SELECT e.id, min(g.occurred_at) AS at
+        FROM ${q(s)}.enrollments e
+        JOIN ${q(s)}.engagement_events g ON g.contact_id = e.contact_id AND g.kind = 'reply' AND g.occurred_at >= e.enrolled_at
+       WHERE e.sequence_id = $1
+       GROUP BY e.id)
+    SELECT last.step, count(*)::int AS n
+      FROM first_reply r
+      JOIN LATERAL (SELECT ev.step FROM ${q(s)}.enrollment_events ev
+                     WHERE ev.enrollment_id = r.id AND ev.kind = 'dispatched' AND ev.at <= r.at
+                     ORDER BY ev.at DESC, ev.id DESC LIMIT 1) last ON true
+     GROUP BY last.step`,
 };

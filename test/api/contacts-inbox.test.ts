@@ -1,3 +1,4 @@
+import { expectDocumented } from '../support/api';
 import { startTestRuntime, TEST_API_TOKEN, type TestRuntime } from '../support/runtime';
 
 let rt: TestRuntime;
@@ -37,6 +38,7 @@ describe('contacts', () => {
   it('upserts through the identity graph and shows the contact with identities and enrollments', async () => {
     const created = await rt.api('POST', '/contacts', { email: 'Jane@Acme.io', firstName: 'Jane', company: 'Acme' });
     expect(created).toMatchObject({ status: 201, body: { created: true } });
+    expectDocumented('post', '/contacts', created.body);
     const again = await rt.api('POST', '/contacts', { linkedinProviderId: 'ACoAAJane', email: 'jane@acme.io', lastName: 'Doe' });
     expect(again).toMatchObject({ status: 200, body: { contactId: created.body.contactId, created: false } });
     const detail = await rt.api('GET', `/contacts/${created.body.contactId}`);
@@ -44,6 +46,7 @@ describe('contacts', () => {
     expect(detail.body).toMatchObject({ first_name: 'Jane', last_name: 'Doe', company_domain: 'acme.io', do_not_contact: false });
     expect(detail.body.identities.map((i: { kind: string; value: string }) => `${i.kind}:${i.value}`)).toEqual(['email:jane@acme.io', 'linkedin:ACoAAJane']);
     expect(detail.body.enrollments).toEqual([]);
+    expectDocumented('get', '/contacts/:id', detail.body);
   });
 
   it('replays a repeated POST with the same Idempotency-Key instead of doing it twice', async () => {
@@ -64,9 +67,11 @@ describe('contacts', () => {
     const res = await rt.api('POST', `/contacts/${body.contactId}/do-not-contact`, { reason: 'unsubscribed' });
     expect(res.status).toBe(200);
     expect(res.body.stoppedEnrollmentIds).toEqual([enr.rows[0].id]);
+    expectDocumented('post', '/contacts/:id/do-not-contact', res.body);
     const detail = await rt.api('GET', `/contacts/${body.contactId}`);
     expect(detail.body).toMatchObject({ do_not_contact: true, do_not_contact_reason: 'unsubscribed' });
     expect(detail.body.enrollments[0]).toMatchObject({ status: 'stopped', stop_reason: 'unsubscribed' });
+    expectDocumented('get', '/contacts/:id', detail.body);
     expect((await rt.api('POST', `/contacts/${body.contactId}/do-not-contact`, { reason: 'because' })).status).toBe(400);
     expect((await rt.api('GET', '/contacts/00000000-0000-0000-0000-000000000000')).status).toBe(404);
   });
@@ -91,6 +96,7 @@ describe('inbox', () => {
 
   it('pages conversations newest first with a cursor', async () => {
     const first = await rt.api('GET', '/inbox/conversations?limit=2');
+    expectDocumented('get', '/inbox/conversations', first.body);
     expect(first.body.items.map((c: { provider_chat_id: string }) => c.provider_chat_id)).toEqual(['chat-0', 'chat-1']);
     const second = await rt.api('GET', `/inbox/conversations?limit=2&cursor=${first.body.next_cursor}`);
     expect(second.body.items.map((c: { provider_chat_id: string }) => c.provider_chat_id)).toEqual(['chat-2', 'chat-3']);
@@ -112,8 +118,12 @@ describe('inbox', () => {
     const [conv] = (await rt.api('GET', '/inbox/conversations?q=demo')).body.items;
     const msgs = await rt.api('GET', `/inbox/conversations/${conv.id}/messages`);
     expect(msgs.body.items.map((m: { text: string }) => m.text)).toEqual(['Happy to book a demo']);
-    expect((await rt.api('POST', `/inbox/conversations/${conv.id}/read`)).body.unread_count).toBe(0);
+    expectDocumented('get', '/inbox/conversations/:id/messages', msgs.body);
+    const read = await rt.api('POST', `/inbox/conversations/${conv.id}/read`);
+    expect(read.body.unread_count).toBe(0);
+    expectDocumented('post', '/inbox/conversations/:id/read', read.body);
     const assigned = await rt.api('POST', `/inbox/conversations/${conv.id}/assign`, { assignee: 'bob', status: 'snoozed' });
+    expectDocumented('post', '/inbox/conversations/:id/assign', assigned.body);
     expect(assigned.body).toMatchObject({ assigned_to: 'bob', status: 'snoozed' });
     expect((await rt.api('GET', '/inbox/conversations?unread=true')).body.items).toHaveLength(1);
   });
@@ -121,6 +131,7 @@ describe('inbox', () => {
   it('lists accounts with their status', async () => {
     const res = await rt.api('GET', '/accounts?status=CREDENTIALS');
     expect(res.body.items.map((a: { id: string }) => a.id)).toEqual(['acc-2']);
+    expectDocumented('get', '/accounts', res.body);
   });
 
   it('shows the rate ledger of an account: used and remaining per window', async () => {
@@ -130,6 +141,7 @@ describe('inbox', () => {
     const invitation = res.body.actions.find((a: { action: string }) => a.action === 'invitation');
     expect(invitation.daily).toMatchObject({ used: 2, limit: 80, remaining: 78 });
     expect(invitation.weekly).toMatchObject({ used: 2, limit: 200, remaining: 198 });
+    expectDocumented('get', '/accounts/:id/usage', res.body);
     expect((await rt.api('GET', '/accounts/nope/usage')).status).toBe(404);
   });
 });

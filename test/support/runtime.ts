@@ -2,7 +2,7 @@ import { loadConfig } from '../../runtime/config';
 import type { RuntimeCtx } from '../../runtime/context';
 import { jobsSchemaOf } from '../../runtime/db/identifier';
 import { createPool } from '../../runtime/db/pool';
-import { silentLogger } from '../../runtime/log';
+import { silentLogger, type Logger } from '../../runtime/log';
 import { startRuntime, type RunningRuntime } from '../../runtime/service';
 import { testDatabaseUrl, uniqueSchemaName } from './db';
 import { freePort } from './global-setup';
@@ -19,8 +19,8 @@ export interface TestRuntime {
   close(): Promise<void>;
 }
 
-/** The real runtime (HTTP, workers, pg-boss) on a free port, in its own schema of the test database. */
-export async function startTestRuntime(env: Record<string, string> = {}): Promise<TestRuntime> {
+/** The real runtime (HTTP, workers, pg-boss) on a free port, in its own schema of the test database; silent unless given a logger. */
+export async function startTestRuntime(env: Record<string, string> = {}, log: Logger = silentLogger): Promise<TestRuntime> {
   const schema = env.SEQUENCER_SCHEMA ?? uniqueSchemaName();
   const config = loadConfig({
     DATABASE_URL: testDatabaseUrl(),
@@ -30,7 +30,7 @@ export async function startTestRuntime(env: Record<string, string> = {}): Promis
     SEQUENCER_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     ...env,
   });
-  const runtime = await startRuntime(config, silentLogger);
+  const runtime = await startRuntime(config, log);
   const ctx = await runtime.ready;
   return {
     runtime,

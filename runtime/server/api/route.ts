@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod/v4';
 import type { RuntimeCtx } from '../../context';
+import { REASON_CODES } from '../../sequences/reasons';
 
 /**
  * One API route: its schemas validate the request and generate the OpenAPI document, so the two
@@ -32,6 +33,8 @@ export interface ApiRoute<P = unknown, Q = unknown, B = unknown> {
   status?: number;
   /** POSTs that create things honour `Idempotency-Key`. */
   idempotent?: boolean;
+  /** Error statuses this route answers beyond 400, 401 and 503 (e.g. 404, 409), for the document. */
+  errors?: number[];
   handler(ctx: RuntimeCtx, input: RouteInput<P, Q, B>): Promise<RouteResult>;
 }
 
@@ -49,3 +52,15 @@ export const pageQuery = {
 export const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
+
+/** A moment in a response: a Date in the handler, an ISO 8601 string on the wire (`date-time` in the document). */
+export const timestamp = z.date();
+
+/** `{ field, message }` as validation details and per-item problems give them. */
+export const fieldProblemSchema = z.object({ field: z.string(), message: z.string() });
+
+/** A reason code of docs/schema.md, for stops, pauses and do-not-contact. */
+export const reasonSchema = z.enum(REASON_CODES, { error: 'expected a reason code such as manual, meeting_booked or unsubscribed (docs/schema.md)' });
+
+/** A page of a keyset-paginated list. */
+export const pageOf = (item: z.ZodType) => z.object({ items: z.array(item), next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page') });

@@ -1,7 +1,8 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { RuntimeState } from '../../service';
-import { ApiError, validationError } from './errors';
+import { SequencerError } from '../../sequences/errors';
+import { ApiError, fromSequencerError, validationError } from './errors';
 import { withIdempotency } from './idempotency';
 import type { ApiRoute } from './route';
 
@@ -54,10 +55,11 @@ export function apiRouter(state: RuntimeState, routes: ApiRoute[]): Router {
   api.use((_req, res) => sendError(res, new ApiError(404, 'not_found', 'No such API route; see /openapi.json')));
   api.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof ApiError) return sendError(res, error);
+    if (error instanceof SequencerError) return sendError(res, fromSequencerError(error));
     const e = error as { type?: string; status?: number; message?: string };
     if (e.type === 'entity.parse.failed') return sendError(res, new ApiError(400, 'invalid_json', 'The request body is not valid JSON'));
     if (e.type === 'entity.too.large') return sendError(res, new ApiError(413, 'too_large', 'The request body is over 5 MiB'));
-    state.log.error({ err: error }, 'API request failed');
+    ((res.locals.log as RuntimeState['log'] | undefined) ?? state.log).error({ err: error }, 'API request failed');
     sendError(res, new ApiError(500, 'internal', 'Internal error; the runtime log has the details'));
   });
   return api;
