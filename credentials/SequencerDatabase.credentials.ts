@@ -5,7 +5,7 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
  * (`testedBy: 'sequencerDatabaseTest'`), as a database connection is not an HTTP request.
  * Its name is part of the package contract (DESIGN §2), hence no "Api" suffix.
  */
-// eslint-disable-next-line n8n-nodes-base/cred-class-name-unsuffixed, @n8n/community-nodes/credential-test-required
+// eslint-disable-next-line n8n-nodes-base/cred-class-name-unsuffixed
 export class SequencerDatabase implements ICredentialType {
   // eslint-disable-next-line n8n-nodes-base/cred-class-field-name-unsuffixed
   name = 'sequencerDatabase';
@@ -13,7 +13,7 @@ export class SequencerDatabase implements ICredentialType {
   // eslint-disable-next-line n8n-nodes-base/cred-class-field-display-name-missing-api
   displayName = 'Sequencer Database';
 
-  icon: Icon = 'file:sequencer.svg';
+  icon: Icon = { light: 'file:sequencer.svg', dark: 'file:sequencer.dark.svg' };
 
   documentationUrl = 'https://github.com/sequencer-dev/n8n-nodes-unipile-sequencer#credentials';
 

@@ -19,7 +19,7 @@ export class SequenceStep implements INodeType {
   description: INodeTypeDescription = {
     displayName: 'Sequence Step',
     name: 'sequenceStep',
-    icon: 'file:sequenceStep.svg',
+    icon: { light: 'file:sequenceStep.svg', dark: 'file:sequenceStep.dark.svg' },
     group: ['transform'],
     version: 1,
     subtitle: '={{ $parameter["operation"] === "scheduleNext" ? "schedule " + $parameter["step"] : $parameter["operation"] }}',

@@ -67,7 +67,7 @@ export class SequencerTrigger implements INodeType {
   description: INodeTypeDescription = {
     displayName: 'Sequencer Trigger',
     name: 'sequencerTrigger',
-    icon: 'file:sequencerTrigger.svg',
+    icon: { light: 'file:sequencerTrigger.svg', dark: 'file:sequencerTrigger.dark.svg' },
     group: ['trigger'],
     version: 1,
     subtitle: '={{ $parameter["mode"] === "events" ? $parameter["events"].join(", ") : "steps of " + $parameter["sequenceKey"] }}',
