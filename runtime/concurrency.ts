@@ -1,4 +1,7 @@
-/** Runs `fn` over `items` with at most `limit` calls in flight; results in input order. */
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight; results in input order. Provider and
+ * model calls are slow and rate-limited: a batch of 500 items must not open 500 requests at once.
+ */
 export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;

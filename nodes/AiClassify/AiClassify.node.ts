@@ -1,8 +1,5 @@
 import {
-  type ICredentialsDecrypted,
-  type ICredentialTestFunctions,
   type IExecuteFunctions,
-  type INodeCredentialTestResult,
   type INodeExecutionData,
   type INodeParameters,
   type INodeType,
@@ -10,7 +7,7 @@ import {
   NodeConnectionTypes,
 } from 'n8n-workflow';
 import { DEFAULT_TAXONOMY } from '../../runtime/classify/taxonomy';
-import { testConnection } from '../shared/database';
+import { databaseCredentialTest } from '../shared/database';
 import { properties } from './description';
 import { execute } from './execute';
 
@@ -59,11 +56,7 @@ export class AiClassify implements INodeType {
   };
 
   methods = {
-    credentialTest: {
-      async sequencerDatabaseTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-        return testConnection(credential.data ?? {});
-      },
-    },
+    credentialTest: databaseCredentialTest,
   };
 
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -1,15 +1,12 @@
 import {
-  type ICredentialsDecrypted,
-  type ICredentialTestFunctions,
   type IExecuteFunctions,
-  type INodeCredentialTestResult,
   type INodeExecutionData,
   type INodeParameters,
   type INodeType,
   type INodeTypeDescription,
   NodeConnectionTypes,
 } from 'n8n-workflow';
-import { testConnection } from '../shared/database';
+import { databaseCredentialTest } from '../shared/database';
 import { properties } from './description';
 import { execute } from './execute';
 
@@ -51,11 +48,7 @@ export class ConditionBranch implements INodeType {
   };
 
   methods = {
-    credentialTest: {
-      async sequencerDatabaseTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-        return testConnection(credential.data ?? {});
-      },
-    },
+    credentialTest: databaseCredentialTest,
   };
 
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

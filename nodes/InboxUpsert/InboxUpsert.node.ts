@@ -1,14 +1,11 @@
 import {
-  type ICredentialsDecrypted,
-  type ICredentialTestFunctions,
   type IExecuteFunctions,
-  type INodeCredentialTestResult,
   type INodeExecutionData,
   type INodeType,
   type INodeTypeDescription,
   NodeConnectionTypes,
 } from 'n8n-workflow';
-import { testConnection } from '../shared/database';
+import { databaseCredentialTest } from '../shared/database';
 import { properties } from './description';
 import { execute } from './execute';
 
@@ -32,11 +29,7 @@ export class InboxUpsert implements INodeType {
   };
 
   methods = {
-    credentialTest: {
-      async sequencerDatabaseTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-        return testConnection(credential.data ?? {});
-      },
-    },
+    credentialTest: databaseCredentialTest,
   };
 
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

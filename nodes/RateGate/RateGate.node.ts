@@ -1,15 +1,12 @@
 import {
-  type ICredentialsDecrypted,
-  type ICredentialTestFunctions,
   type IExecuteFunctions,
-  type INodeCredentialTestResult,
   type INodeExecutionData,
   type INodeParameters,
   type INodeType,
   type INodeTypeDescription,
   NodeConnectionTypes,
 } from 'n8n-workflow';
-import { testConnection } from '../shared/database';
+import { databaseCredentialTest } from '../shared/database';
 import * as release from './actions/release';
 import * as reserve from './actions/reserve';
 import * as getUsage from './actions/usage';
@@ -74,11 +71,7 @@ export class RateGate implements INodeType {
   };
 
   methods = {
-    credentialTest: {
-      async sequencerDatabaseTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-        return testConnection(credential.data ?? {});
-      },
-    },
+    credentialTest: databaseCredentialTest,
   };
 
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -1,14 +1,11 @@
 import {
-  type ICredentialsDecrypted,
-  type ICredentialTestFunctions,
   type IExecuteFunctions,
-  type INodeCredentialTestResult,
   type INodeExecutionData,
   type INodeType,
   type INodeTypeDescription,
   NodeConnectionTypes,
 } from 'n8n-workflow';
-import { testConnection } from '../shared/database';
+import { databaseCredentialTest } from '../shared/database';
 import * as control from './actions/control';
 import * as enroll from './actions/enroll';
 import * as schedule from './actions/schedule';
@@ -55,11 +52,7 @@ export class SequenceStep implements INodeType {
   };
 
   methods = {
-    credentialTest: {
-      async sequencerDatabaseTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-        return testConnection(credential.data ?? {});
-      },
-    },
+    credentialTest: databaseCredentialTest,
   };
 
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
-  type ICredentialsDecrypted,
-  type ICredentialTestFunctions,
   type IDataObject,
   type IHookFunctions,
-  type INodeCredentialTestResult,
   type INodeExecutionData,
   type INodeParameters,
   type INodeType,
@@ -15,7 +12,7 @@ import {
 import { SUBSCRIPTION_EVENTS, type SubscriptionEvent } from '../../runtime/subscriptions/events';
 import { getSubscription, registerSubscription, unregisterSubscription } from '../../runtime/subscriptions/registry';
 import { SIGNATURE_HEADER, verifySignature } from '../../runtime/subscriptions/signature';
-import { contextFor, testConnection } from '../shared/database';
+import { contextFor, databaseCredentialTest } from '../shared/database';
 
 /**
  * Starts a flow for each due step of a sequence (steps mode: one output per declared step, plus
@@ -132,11 +129,7 @@ export class SequencerTrigger implements INodeType {
   };
 
   methods = {
-    credentialTest: {
-      async sequencerDatabaseTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-        return testConnection(credential.data ?? {});
-      },
-    },
+    credentialTest: databaseCredentialTest,
   };
 
   webhookMethods = {

@@ -1,5 +1,5 @@
-import type { ICredentialsDecrypted, ICredentialTestFunctions, ILoadOptionsFunctions, INodeCredentialTestResult, INodePropertyOptions } from 'n8n-workflow';
-import { testConnection } from '../shared/database';
+import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
+import { databaseCredentialTest } from '../shared/database';
 import { paginate } from '../../runtime/unipile/client';
 import { clientFor } from './transport';
 
@@ -13,11 +13,7 @@ async function getAccounts(this: ILoadOptionsFunctions): Promise<INodePropertyOp
   return options.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-async function sequencerDatabaseTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-  return testConnection(credential.data ?? {});
-}
-
 export const methods = {
   loadOptions: { getAccounts },
-  credentialTest: { sequencerDatabaseTest },
+  credentialTest: databaseCredentialTest,
 };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 import type { Pool, PoolConfig } from 'pg';
 import type { PgBoss } from 'pg-boss';
 import type { Ctx } from '../../runtime/context';
@@ -84,6 +84,13 @@ export async function testConnection(credential: ICredentialDataDecryptedObject)
     return { status: 'Error', message: (error as Error).message };
   }
 }
+
+/** `methods.credentialTest` of every node that uses the shared schema (`testedBy: 'sequencerDatabaseTest'`). */
+export const databaseCredentialTest = {
+  async sequencerDatabaseTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+    return testConnection(credential.data ?? {});
+  },
+};
 
 /** For tests and shutdown: close every cached pool. */
 export async function closeAllConnections(): Promise<void> {

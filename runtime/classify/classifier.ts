@@ -1,4 +1,4 @@
-import { mapWithConcurrency } from './concurrency';
+import { mapWithConcurrency } from '../concurrency';
 import type { ModelClassifier } from './model';
 import type { Classification } from './result';
 import { applyRules, type ReplyInput } from './rules';

@@ -8,6 +8,7 @@ import { settingsFromRow } from '../sequences/settings';
 import { pauseEnrollments } from '../sequences/transitions';
 import type { Classification } from './result';
 import { classifySql } from './sql';
+import { isUuid, UUID } from '../db/uuid';
 
 /**
  * Writes classifications back, one transaction per batch: onto the message and its conversation;
@@ -50,7 +51,6 @@ export interface WriteBackOutcome {
   pausedUntil: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const uuid = (field: string) =>
   z
     .string()
@@ -115,7 +115,7 @@ export async function writeBack(ctx: Ctx, entries: WriteBackEntry[], options: Wr
 
 async function resolve(ctx: Ctx, tx: Queryable, entries: WriteBackEntry[]): Promise<Resolved[]> {
   const lookups = entries.map((e, idx) => {
-    const ours = e.messageId && UUID.test(e.messageId) ? e.messageId : null;
+    const ours = e.messageId && isUuid(e.messageId) ? e.messageId : null;
     const theirs = e.providerMessageId || (e.messageId && !ours ? e.messageId : null);
     return { idx, message_id: ours, provider_message_id: theirs, account_id: e.accountId ?? null };
   });

@@ -3,8 +3,8 @@ import { startBoss } from '../jobs/boss';
 import { changeEnrollments } from '../sequences/enrollments';
 import { withDatabase } from './database';
 import { UsageError, type Command } from './types';
+import { isUuid } from '../db/uuid';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const retryCommand: Command = {
   name: 'retry',
@@ -15,7 +15,7 @@ Each failed enrollment (e.g. reason dispatch_failed) becomes active again with i
 now; its dead-lettered job is removed. Prints one line per id; exits 1 if any was not retried.`,
   async run(args) {
     if (args.length === 0) throw new UsageError('give at least one enrollment id');
-    const bad = args.find((a) => !UUID.test(a));
+    const bad = args.find((a) => !isUuid(a));
     if (bad) throw new UsageError(`${JSON.stringify(bad)} is not an enrollment id (a UUID)`);
     const config = loadConfig();
     return withDatabase(config, async ({ pool, url, log }) => {

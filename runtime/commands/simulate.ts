@@ -3,6 +3,7 @@ import { SequencerError } from '../sequences/errors';
 import { simulate, type SimulateInput, type Simulation } from '../sequences/simulate';
 import { withDatabase } from './database';
 import { UsageError, type Command } from './types';
+import { isUuid } from '../db/uuid';
 
 const USAGE = `sequencer simulate --sequence KEY [--contact CONTACT] [--from ISO] [--steps JSON] [--account ID] [--json]
 
@@ -18,7 +19,6 @@ sequence's calendar, jitter and the account's known limits. Nothing is sent or s
   --account ID     the UniPile account whose known limits apply (default: the contact's live enrollment's)
   --json           print the result as JSON`;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function parseArgs(args: string[]): { input: SimulateInput; json: boolean } {
   const flags = new Map<string, string>();
@@ -49,7 +49,7 @@ function parseArgs(args: string[]): { input: SimulateInput; json: boolean } {
 function contactOf(value: string | undefined): Pick<SimulateInput, 'contact' | 'contactId'> {
   if (value === undefined) return {};
   if (value.trim().startsWith('{')) return { contact: parseJson(value, '--contact') as Record<string, unknown> };
-  if (UUID.test(value)) return { contactId: value };
+  if (isUuid(value)) return { contactId: value };
   if (value.includes('@')) return { contact: { email: value } };
   if (/linkedin\.com\/in\//i.test(value)) return { contact: { linkedinPublicId: value } };
   if (/^\+?[\d\s().-]{8,}$/.test(value)) return { contact: { phone: value } };

@@ -6,7 +6,7 @@ import type { UnipileClient } from '../unipile/client';
 import { isUnipileError, type UnipileError } from '../unipile/errors';
 import type { UserProfile } from '../unipile/schemas';
 import { checkAccounts } from './accounts';
-import { mapWithConcurrency } from './concurrency';
+import { mapWithConcurrency } from '../concurrency';
 import { identitiesOfContacts } from './context';
 import { quotaCooldown } from './cooldowns';
 import { linkedinIdentityOf, normalizedIdentities } from './dispatch';

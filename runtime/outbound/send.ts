@@ -5,7 +5,7 @@ import { recordCooldowns, type Cooldown } from '../limits/cooldown';
 import type { UnipileClient } from '../unipile/client';
 import { UnipileError, isUnipileError } from '../unipile/errors';
 import { checkAccounts } from './accounts';
-import { mapWithConcurrency } from './concurrency';
+import { mapWithConcurrency } from '../concurrency';
 import { identitiesOfContacts, latestThreads, threadKey } from './context';
 import { quotaCooldown } from './cooldowns';
 import { OutboundInputError } from './errors';

@@ -1,5 +1,6 @@
 import { type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeProperties, NodeOperationError } from 'n8n-workflow';
 import { SequencerError } from '../../../runtime/sequences/errors';
+import { isUuid } from '../../../runtime/db/uuid';
 
 /** Parameters and item plumbing shared by the Sequence Step operations. */
 
@@ -18,11 +19,10 @@ export const enrollmentIdField = (...operation: Operation[]): INodeProperties =>
   displayOptions: showFor(...operation),
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function enrollmentIdOf(fn: IExecuteFunctions, itemIndex: number): string {
   const id = String(fn.getNodeParameter('enrollmentId', itemIndex, '') ?? '').trim();
-  if (!UUID.test(id)) {
+  if (!isUuid(id)) {
     throw new NodeOperationError(fn.getNode(), id ? `Enrollment ID "${id}" is not an enrollment id` : 'Enrollment ID is empty', {
       itemIndex,
       description: 'Map it from the dispatched step: {{ $json.enrollment.id }} (items from the Sequencer Trigger carry it)',
