@@ -1,6 +1,6 @@
 import type { Ctx } from '../context';
 import { q } from '../db/identifier';
-import type { Cursor } from '../server/api/pagination';
+import { sortKeySql, type Keyset } from '../db/keyset';
 
 /** The inbox read model for operators: conversations newest first, their messages, read and assign. */
 export interface ConversationFilter {
@@ -10,7 +10,7 @@ export interface ConversationFilter {
   assignedTo?: string;
   search?: string;
   limit: number;
-  after?: Cursor;
+  after?: Keyset;
 }
 
 export async function listConversations(ctx: Ctx, f: ConversationFilter) {
@@ -34,7 +34,7 @@ export async function listConversations(ctx: Ctx, f: ConversationFilter) {
   const { rows } = await ctx.pool.query(
     `SELECT c.id, c.account_id, c.provider_chat_id, c.contact_id, c.channel, c.subject, c.status, c.unread_count, c.last_message_at,
             c.last_inbound_at, c.last_outbound_at, c.assigned_to, c.labels, c.classification,
-            COALESCE(c.last_message_at, c.created_at) AS sort_at,
+            ${sortKeySql('COALESCE(c.last_message_at, c.created_at)')},
             ct.full_name AS contact_name, ct.company AS contact_company
        FROM ${s}.conversations c LEFT JOIN ${s}.contacts ct ON ct.id = c.contact_id
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -42,10 +42,10 @@ export async function listConversations(ctx: Ctx, f: ConversationFilter) {
       LIMIT $${values.length}`,
     values,
   );
-  return rows as ({ id: string; sort_at: Date } & Record<string, unknown>)[];
+  return rows as ({ id: string; sort_at: string } & Record<string, unknown>)[];
 }
 
-export async function listMessages(ctx: Ctx, conversationId: string, limit: number, after?: Cursor) {
+export async function listMessages(ctx: Ctx, conversationId: string, limit: number, after?: Keyset) {
   const s = q(ctx.schema);
   const values: unknown[] = [conversationId, limit + 1];
   let keyset = '';
@@ -55,12 +55,12 @@ export async function listMessages(ctx: Ctx, conversationId: string, limit: numb
   }
   const { rows } = await ctx.pool.query(
     `SELECT m.id, m.provider_message_id, m.direction, m.status, m.text, m.subject, m.attachments, m.sent_at, m.enrollment_id, m.step,
-            m.classification, m.error, COALESCE(m.sent_at, m.created_at) AS sort_at
+            m.classification, m.error, ${sortKeySql('COALESCE(m.sent_at, m.created_at)')}
        FROM ${s}.messages m WHERE m.conversation_id = $1 ${keyset}
       ORDER BY COALESCE(m.sent_at, m.created_at) DESC, m.id DESC LIMIT $2`,
     values,
   );
-  return rows as ({ id: string; sort_at: Date } & Record<string, unknown>)[];
+  return rows as ({ id: string; sort_at: string } & Record<string, unknown>)[];
 }
 
 export async function conversationExists(ctx: Ctx, id: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { q } from '../db/identifier';
+import { sortKeySql } from '../db/keyset';
 
 /** Enrollment state changes. Each takes ids as $1 and only moves rows in the allowed from-states. */
 const returning = (s: string) =>
@@ -188,7 +189,7 @@ export const readSql = {
    * the microseconds: one bulk enrolment gives every row the same enrolled_at.
    */
   list: (s: string) => `
-    SELECT ${ENROLLMENT_COLUMNS}, to_char(e.enrolled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at
+    SELECT ${ENROLLMENT_COLUMNS}, ${sortKeySql('e.enrolled_at')}
       FROM ${q(s)}.enrollments e JOIN ${q(s)}.sequences s ON s.id = e.sequence_id
      WHERE ($1::text IS NULL OR s.key = $1)
        AND ($2::text IS NULL OR e.status = $2)

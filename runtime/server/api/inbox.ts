@@ -72,7 +72,7 @@ const usageSchema = z.object({
     }),
   ),
 });
-const sortKey = (r: { id: string; sort_at: Date }) => ({ at: new Date(r.sort_at).toISOString(), id: r.id });
+const sortKey = (r: { id: string; sort_at: string }) => ({ at: r.sort_at, id: r.id });
 const strip = <T extends { sort_at: unknown }>({ sort_at: _sortAt, ...rest }: T) => rest;
 
 export const inboxRoutes = [

@@ -1,13 +1,11 @@
+import type { Keyset as Cursor } from '../../db/keyset';
 import { ApiError } from './errors';
 
 /**
  * Keyset pagination: the cursor is the sort key and id of the last row of a page, opaque to
  * callers (base64url JSON). Stable under concurrent inserts, unlike offsets.
  */
-export interface Cursor {
-  at: string;
-  id: string;
-}
+export type { Cursor };
 
 export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
