@@ -4,7 +4,7 @@ import { startEmbeddedPostgres } from '../../runtime/db/embedded';
 import { createPool } from '../../runtime/db/pool';
 import { silentLogger } from '../../runtime/log';
 import { freePort } from '../support/global-setup';
-import { REPO_ROOT } from './report';
+import { REPO_ROOT } from '../support/root';
 
 /**
  * The benchmark's database: BENCH_DATABASE_URL, or a fresh embedded cluster with production

@@ -1,17 +1,8 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { REPO_ROOT } from '../support/root';
 
-/** The repository root, whether this runs from sources or from the compiled bench build. */
-export const REPO_ROOT = (() => {
-  let dir = __dirname;
-  while (!existsSync(path.join(dir, 'package.json')) || existsSync(path.join(dir, 'tsconfig.bench.json')) === false) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('repository root not found');
-    dir = up;
-  }
-  return dir;
-})();
 
 export interface Row {
   measure: string;

@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { REPO_ROOT } from './root';
 
 /**
  * The real runtime as a separate process (`node dist/runtime/cli.js start`), for fault tests,
  * benchmarks and the real-n8n check. Needs `npm run build` first.
  */
-const ROOT = path.resolve(__dirname, '../..');
-export const CLI = path.join(ROOT, 'dist/runtime/cli.js');
+export const CLI = path.join(REPO_ROOT, 'dist/runtime/cli.js');
 
 export interface ChildRuntime {
   proc: ChildProcess;
@@ -25,7 +25,7 @@ export function spawnRuntime(env: Record<string, string>): ChildRuntime {
   const port = env.PORT;
   if (!port) throw new Error('spawnRuntime needs PORT in env');
   const proc = spawn(process.execPath, [CLI, 'start'], {
-    cwd: ROOT,
+    cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CODE_ROOT, SOURCE_EXTENSION } from './root';
 import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
 import {
   createRunExecutionData,
@@ -25,7 +26,7 @@ import {
  * node missing there is missing here too.
  */
 export const PACKAGE_NAME = 'n8n-nodes-unipile-sequencer';
-const ROOT = path.resolve(__dirname, '../..');
+
 
 type NodeMap = Record<string, INodeType | IVersionedNodeType>;
 
@@ -35,12 +36,12 @@ interface PackageN8n {
 }
 
 function n8nBlock(): PackageN8n {
-  return (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { n8n: PackageN8n }).n8n;
+  return (JSON.parse(readFileSync(path.join(CODE_ROOT, 'package.json'), 'utf8')) as { n8n: PackageN8n }).n8n;
 }
 
 /** `dist/nodes/X/X.node.js` → the TypeScript source, loaded through ts-jest. */
 function loadSourceExport<T>(distPath: string): T[] {
-  const source = path.join(ROOT, distPath.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+  const source = path.join(CODE_ROOT, distPath.replace(/^dist\//, '').replace(/\.js$/, SOURCE_EXTENSION));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(source) as Record<string, new () => T>;
   return Object.values(mod).filter((v) => typeof v === 'function').map((Cls) => new Cls());
