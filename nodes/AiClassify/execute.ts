@@ -9,8 +9,9 @@ import { fromField, fromInboxEvent, type ItemReply, ItemInputError } from './inp
 
 /**
  * Reads each item's reply, classifies the batch with `classifyReplies` (rules, then the model with a
- * concurrency limit), writes the results back with `writeBack` (one transaction for the batch), and
- * routes each item to its category's output — or puts everything on the one output.
+ * concurrency limit; an inbox message the runtime's rules classified when it was ingested keeps that
+ * result), writes the results back with `writeBack` (one transaction for the batch), and routes each
+ * item to its category's output — or puts everything on the one output.
  */
 interface Settings {
   taxonomy: Taxonomy;
@@ -96,10 +97,14 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
     }
   });
 
-  const results = await classifyReplies(
-    readable.map((r) => r.input.reply),
-    { model: await modelOf(this, s), threshold: s.threshold, concurrency: s.concurrency },
+  // A message the runtime's rules already classified when it was ingested keeps that result (no model call).
+  const unknown = readable.filter((r) => !r.input.known);
+  const classified = await classifyReplies(
+    unknown.map((r) => r.input.reply),
+    { model: unknown.length ? await modelOf(this, s) : null, threshold: s.threshold, concurrency: s.concurrency },
   );
+  let next = 0;
+  const results = readable.map((r) => r.input.known ?? classified[next++]);
   const written = await writeResults(this, s, readable, results);
 
   readable.forEach(({ itemIndex }, i) => {

@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import type { IDataObject } from 'n8n-workflow';
+import { type Classification, classificationSchema } from '../../runtime/classify/result';
 import type { ReplyInput } from '../../runtime/classify/rules';
 import type { HeadersInput } from '../../runtime/classify/text';
 import type { WriteBackEntry } from '../../runtime/classify/writeback';
@@ -10,7 +11,12 @@ import type { WriteBackEntry } from '../../runtime/classify/writeback';
  * conversation, account, … }`) and what Inbox Upsert outputs; a wrapped `payload` or webhook `body`
  * is accepted too.
  */
-export type ItemReply = { reply: ReplyInput; target: Omit<WriteBackEntry, 'classification'> };
+export type ItemReply = {
+  reply: ReplyInput;
+  target: Omit<WriteBackEntry, 'classification'>;
+  /** What the runtime's rules pre-filter already made of this message when it was ingested: used as is, no model call. */
+  known?: Classification;
+};
 
 /** `description` says how to fix it: NodeOperationError shows it under the message. */
 export class ItemInputError extends Error {
@@ -54,7 +60,9 @@ export function fromInboxEvent(json: IDataObject, fallbackZone: string): ItemRep
   if (text !== null && typeof text !== 'string') throw new ItemInputError('$json.message.text is not text', 'Set Text Source to Text Field and map the reply text');
   const contact = obj(root.contact);
   const raw = obj(message.raw);
+  const stored = classificationSchema.safeParse(message.classification);
   return {
+    ...(stored.success && stored.data.source === 'rules' ? { known: stored.data } : {}),
     reply: {
       text: text ?? '',
       subject: str(message.subject),

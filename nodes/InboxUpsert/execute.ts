@@ -102,6 +102,7 @@ function outputOf(o: IngestOutcome): IDataObject {
     dedupeKey: o.key,
     isNew: o.isNew,
     direction: o.direction ?? null,
+    isReply: o.isReply ?? false,
     account: o.account ?? null,
     contact: o.contact ?? null,
     conversation: o.conversation ?? null,

@@ -70,17 +70,25 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
     }
   }
 
-  // n8n sends an item to the Error output ("On Error → Continue (using error output)") by its `error`
-  // (and then keeps only the message); "Continue (regular output)" gets the readable fields instead.
   const toErrorOutput = this.getNode().onError === 'continueErrorOutput';
   const out: INodeExecutionData[] = [];
   for (let i = 0; i < items.length; i++) {
     const outcome = outcomes[i];
     if ('json' in outcome) out.push({ json: outcome.json, pairedItem: { item: i } });
-    else if (this.continueOnFail()) out.push({ json: outcome.errorJson, ...(toErrorOutput ? { error: outcome.error } : {}), pairedItem: { item: i } });
-    else throw outcome.error;
+    else if (!this.continueOnFail()) throw outcome.error;
+    else out.push({ json: toErrorOutput ? errorOutputJson(outcome.errorJson) : outcome.errorJson, pairedItem: { item: i } });
   }
   return [out];
+}
+
+/**
+ * "On Error → Continue (using error output)": n8n moves an item to the Error output when its JSON holds
+ * only `error`, `message` and `details`, and merges it into the input item, so a flow can still route the
+ * failure (`details.errorClass`, `details.retryAt`) and read the step it came from. (An item with an
+ * `error` object would go there too, but n8n then keeps nothing but the message.)
+ */
+function errorOutputJson({ error, ...details }: IDataObject): IDataObject {
+  return { error, details };
 }
 
 async function intentOf(this: IExecuteFunctions, resource: string, operation: string, i: number): Promise<OutboundIntent> {
@@ -99,7 +107,8 @@ function sendOutcome(this: IExecuteFunctions, result: OutboundResult, i: number)
       return { json: { status: 'skipped', skipped: true, reason: result.reason, enrollmentStatus: result.enrollmentStatus, duplicate: false } };
     case 'failed':
     case 'unknown':
-      return failure.call(this, result.error, i, messageJson(result.message));
+      // After a quota error, `retryAt` (like a Rate Gate "Limited" item's) lets the flow schedule the step again then.
+      return failure.call(this, result.error, i, { ...messageJson(result.message), ...(result.retryAt ? { retryAt: result.retryAt.toISOString() } : {}) });
     case 'invalid':
       return failure.call(this, result.error, i);
   }

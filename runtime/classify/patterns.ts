@@ -276,7 +276,8 @@ export const BOUNCE_SUBJECT =
 /** A delivery that is only late: an automatic notice, not a bounce. */
 export const DELAY_SUBJECT = /^(?:delivery status notification \(delay\)|delivery delayed|warning: message [^\n]* delayed|zustellung verzogert)/;
 
-export const BOUNCE_SENDER = /(?:^|<|\s)(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon)@|\bmail delivery (?:subsystem|system)\b/;
+/** Report senders: `mailer-daemon@`, `postmaster+tag@`, `bounces@`… or a "Mail Delivery Subsystem" display name. */
+export const BOUNCE_SENDER = /(?:^|<|\s)(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon|bounces?)(?:\+[^@\s]*)?@|\bmail delivery (?:subsystem|system)\b/;
 
 /** What a non-delivery report body says. */
 export const BOUNCE_BODY_SIGNALS = [

@@ -45,13 +45,17 @@ export const classifySql = {
   liveEnrollmentsOf: (s: string) => `
     SELECT id, contact_id FROM ${q(s)}.enrollments WHERE contact_id = ANY($1::uuid[]) AND status IN ('active', 'paused')`,
 
-  /** Active enrollments of these contacts, locked, with what their calendar needs. */
-  activeEnrollmentsOf: (s: string) => `
-    SELECT e.id, e.contact_id, s.settings, c.timezone AS contact_timezone
+  /**
+   * What an out-of-office notice may pause, locked: the contacts' active enrollments, and those
+   * already paused for an out-of-office (reported, not paused twice), with what their calendar needs.
+   */
+  awayCandidates: (s: string) => `
+    SELECT e.id, e.sequence_id, e.contact_id, e.status, e.next_step, e.current_step, e.paused_until, s.settings, c.timezone AS contact_timezone
       FROM ${q(s)}.enrollments e
       JOIN ${q(s)}.sequences s ON s.id = e.sequence_id
       JOIN ${q(s)}.contacts c ON c.id = e.contact_id
-     WHERE e.contact_id = ANY($1::uuid[]) AND e.status = 'active'
+     WHERE e.contact_id = ANY($1::uuid[])
+       AND (e.status = 'active' OR (e.status = 'paused' AND e.pause_reason = 'out_of_office'))
      ORDER BY e.id
        FOR UPDATE OF e`,
 };

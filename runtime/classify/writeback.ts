@@ -1,11 +1,8 @@
-import { DateTime } from 'luxon';
 import { z } from 'zod/v4';
 import { markDoNotContact } from '../contacts/contacts';
 import type { Ctx } from '../context';
 import { type Queryable, withTransaction } from '../db/pool';
-import { calendarFor } from '../sequences/calendar';
-import { settingsFromRow } from '../sequences/settings';
-import { pauseEnrollments } from '../sequences/transitions';
+import { pauseUntilReturn } from './away';
 import type { Classification } from './result';
 import { classifySql } from './sql';
 import { isUuid, UUID } from '../db/uuid';
@@ -14,7 +11,9 @@ import { isUuid, UUID } from '../db/uuid';
  * Writes classifications back, one transaction per batch: onto the message and its conversation;
  * an `unsubscribe` marks the contact do-not-contact (`unsubscribed`), records an `unsubscribed`
  * engagement event and stops the contact's live enrollments; an `out_of_office` with a return date
- * can pause the contact's active enrollments until the first working moment of that day.
+ * can pause the contact's active enrollments until the first working moment of that day. The ingest
+ * already did both for what the rules caught when the message was stored: doing it again changes
+ * nothing (same event key, enrollments already stopped or paused for the out-of-office).
  */
 export interface WriteBackEntry {
   /** Our `messages.id`; anything that is not a UUID is taken as UniPile's message id. */
@@ -203,43 +202,21 @@ async function applyUnsubscribes(ctx: Ctx, tx: Queryable, resolved: Resolved[], 
   return new Set(contactIds);
 }
 
-/**
- * When a paused enrollment resumes: the first working moment of the return day in its sequence's
- * calendar (its time zone, or the contact's when the sequence uses contact time zones). A sequence
- * with default settings opens at 09:00 UTC, Monday to Friday. A return day already over: null.
- */
-function resumeAt(returnDate: string, settings: unknown, contactTimezone: string | null): Date | null {
-  const calendar = calendarFor(settingsFromRow(settings), contactTimezone);
-  const day = DateTime.fromISO(returnDate, { zone: calendar.timezone });
-  if (!day.isValid || day.endOf('day').toMillis() < Date.now()) return null;
-  return calendar.nextWorkingInstant(day.startOf('day').toJSDate());
-}
-
+/** Out-of-office pauses (runtime/classify/away.ts): one notice per contact, the latest return date. */
 async function pauseAway(ctx: Ctx, tx: Queryable, resolved: Resolved[], outcomes: WriteBackOutcome[], unsubscribed: Set<string>) {
   const away = resolved
     .map((r, i) => ({ r, i, returnDate: r.entry.classification.oooReturnDate }))
     .filter(({ r, returnDate }) => r.entry.classification.category === 'out_of_office' && returnDate && r.contactId && !unsubscribed.has(r.contactId));
   if (away.length === 0) return;
-  // One notice per contact: the latest return date of the batch.
-  const returnOf = new Map<string, string>();
-  for (const { r, returnDate } of away) if (!returnOf.has(r.contactId!) || returnOf.get(r.contactId!)! < returnDate!) returnOf.set(r.contactId!, returnDate!);
-  const { rows } = await tx.query<{ id: string; contact_id: string; settings: unknown; contact_timezone: string | null }>(classifySql.activeEnrollmentsOf(ctx.schema), [
-    [...returnOf.keys()],
-  ]);
-  const now = Date.now();
-  const groups = new Map<number, string[]>();
-  for (const e of rows) {
-    const until = resumeAt(returnOf.get(e.contact_id)!, e.settings, e.contact_timezone)?.getTime();
-    if (until && until > now) groups.set(until, [...(groups.get(until) ?? []), e.id]);
-  }
-  const paused = new Map<string, Date>();
-  for (const [until, ids] of groups) {
-    const moved = await pauseEnrollments(ctx, tx, ids, 'out_of_office', new Date(until), { via: 'classification' });
-    for (const e of moved) paused.set(e.id, new Date(until));
-  }
+  const paused = await pauseUntilReturn(
+    ctx,
+    tx,
+    away.map(({ r, returnDate }) => ({ contactId: r.contactId!, returnDate: returnDate! })),
+    { via: 'classification' },
+  );
   for (const { r, i } of away) {
-    const mine = rows.filter((e) => e.contact_id === r.contactId && paused.has(e.id));
-    outcomes[i].pausedEnrollments = mine.map((e) => e.id);
-    outcomes[i].pausedUntil = mine.length ? new Date(Math.max(...mine.map((e) => paused.get(e.id)!.getTime()))).toISOString() : null;
+    const mine = paused.get(r.contactId!) ?? [];
+    outcomes[i].pausedEnrollments = mine.map((p) => p.enrollmentId);
+    outcomes[i].pausedUntil = mine.length ? new Date(Math.max(...mine.map((p) => p.until.getTime()))).toISOString() : null;
   }
 }

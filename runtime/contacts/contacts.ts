@@ -1,7 +1,7 @@
 import type { Ctx } from '../context';
 import type { Queryable } from '../db/pool';
 import type { ReasonCode } from '../sequences/reasons';
-import { stopEnrollments } from '../sequences/transitions';
+import { stopEnrollments, type EnrollmentRow } from '../sequences/transitions';
 import { contactReadSql } from './sql';
 
 /** A contact with everything an operator looks at: identities, conversations, enrollments, engagement. */
@@ -20,14 +20,16 @@ export async function getContactDetail(ctx: Ctx, contactId: string) {
 
 /**
  * Marks contacts do-not-contact and stops their live enrollments with the same reason, in the
- * caller's transaction. UniPile Send also re-checks the flag just before every provider call.
+ * caller's transaction (`data` goes on their timeline). UniPile Send also re-checks the flag just
+ * before every provider call.
  */
 export async function markDoNotContact(
   ctx: Ctx,
   tx: Queryable,
   contactIds: string[],
   reason: ReasonCode = 'do_not_contact',
-): Promise<{ contactIds: string[]; stoppedEnrollmentIds: string[] }> {
+  data: Record<string, unknown> = {},
+): Promise<{ contactIds: string[]; stoppedEnrollmentIds: string[]; stopped: EnrollmentRow[] }> {
   const marked = await tx.query<{ id: string }>(contactReadSql.markDoNotContact(ctx.schema), [contactIds, reason]);
   const live = await tx.query<{ id: string }>(contactReadSql.liveEnrollmentsOf(ctx.schema), [contactIds]);
   const stopped = await stopEnrollments(
@@ -35,6 +37,7 @@ export async function markDoNotContact(
     tx,
     live.rows.map((r) => r.id),
     reason,
+    data,
   );
-  return { contactIds: marked.rows.map((r) => r.id), stoppedEnrollmentIds: stopped.map((e) => e.id) };
+  return { contactIds: marked.rows.map((r) => r.id), stoppedEnrollmentIds: stopped.map((e) => e.id), stopped };
 }

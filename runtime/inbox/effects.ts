@@ -10,9 +10,10 @@ import { inboxSql } from './sql';
 
 /**
  * What an ingested event does to enrollments, inside the ingest transaction: a reply or a bounce
- * stops them (their pending jobs are cancelled by the same transaction), an acceptance, open or
- * click wakes the ones waiting for it, an account disconnect pauses the account's enrollments and
- * its reconnection resumes exactly those.
+ * stops them (their pending jobs are cancelled by the same transaction), an acceptance, open,
+ * click or a reply that stopped nothing wakes the ones waiting for it, an account disconnect pauses
+ * the account's enrollments and its reconnection resumes exactly those. (Out-of-office pauses:
+ * runtime/classify/away.ts; what counts as a reply: screening.ts.)
  */
 export interface Reply {
   idx: number;
@@ -27,6 +28,8 @@ export interface StopPlan {
   idx: number;
   enrollmentId: string;
   reason: ReasonCode;
+  /** An enrollment of the replier (not a colleague's). */
+  own: boolean;
   /** The enrollment wrote in the conversation the reply came in. */
   inConversation: boolean;
 }
@@ -62,7 +65,7 @@ export async function planReplyStops(ctx: Ctx, tx: Queryable, replies: Reply[]):
     const reason = reasonFor(c, byIdx.get(c.idx)!);
     if (!reason) continue;
     planned.add(c.id);
-    plans.push({ idx: c.idx, enrollmentId: c.id, reason, inConversation: c.own && c.sent_in_conversation });
+    plans.push({ idx: c.idx, enrollmentId: c.id, reason, own: c.own, inConversation: c.own && c.sent_in_conversation });
   }
   return plans;
 }
@@ -135,10 +138,10 @@ export async function applyAccountStatus(ctx: Ctx, tx: Queryable, accountId: str
   return { paused: [], resumed: [] };
 }
 
-function changeOf(r: EnrollmentRow, reason?: string): EnrollmentChange {
+export function changeOf(r: EnrollmentRow, reason?: string): EnrollmentChange {
   return { enrollmentId: r.id, sequenceId: r.sequence_id, contactId: r.contact_id, step: r.next_step ?? r.current_step, ...(reason ? { reason } : {}) };
 }
 
-function append<T>(map: Map<number, T[]>, idx: number, items: T[]): void {
+export function append<T>(map: Map<number, T[]>, idx: number, items: T[]): void {
   if (items.length) map.set(idx, [...(map.get(idx) ?? []), ...items]);
 }

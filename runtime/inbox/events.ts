@@ -1,3 +1,5 @@
+import type { Classification } from '../classify/result';
+import type { HeadersInput } from '../classify/text';
 import type { Identity } from '../contacts/identity';
 
 /**
@@ -56,8 +58,8 @@ export interface MessageEvent extends EventBase {
   inReplyTo: { id: string | null; messageId: string | null } | null;
   /** A LinkedIn event message (a reaction, a group change, a missed call): kept, but never a reply. */
   isEvent: boolean;
-  /** A delivery-status notification: the addresses that bounced (may be empty when unreadable). */
-  bounce: { recipients: string[] } | null;
+  /** Email headers when the payload carries them (`Auto-Submitted`, `X-Autoreply`…): the screening reads them. */
+  headers?: HeadersInput;
 }
 
 export interface RelationEvent extends EventBase {
@@ -105,6 +107,8 @@ export interface EnrollmentChange {
   contactId: string;
   reason?: string;
   step?: string | null;
+  /** A timed pause (out of office): when it resumes by itself. */
+  until?: string;
 }
 
 export interface IngestOutcome {
@@ -127,7 +131,11 @@ export interface IngestOutcome {
     /** The echo of a send we had recorded (UniPile Send): matched, not duplicated. */
     matchedSend: boolean;
     enrollmentId: string | null;
+    /** What the rules pre-filter made of an inbound message (`source: "rules"`), as stored; null when no rule matched. */
+    classification: Classification | null;
   } | null;
+  /** An inbound message that counts as a reply (runtime/inbox/screening.ts); false for everything else. */
+  isReply?: boolean;
   engagement?: { kind: string; id: string } | null;
   stopped: EnrollmentChange[];
   woken: EnrollmentChange[];

@@ -1,8 +1,11 @@
+import { pauseUntilReturn } from '../classify/away';
+import type { Classification } from '../classify/result';
+import { markDoNotContact } from '../contacts/contacts';
 import { upsertContacts, type ContactInput } from '../contacts/upsert';
 import type { Ctx } from '../context';
 import { withTransaction, type Queryable } from '../db/pool';
 import { enqueueNotifications, type Notification } from '../subscriptions/events';
-import { applyAccountStatus, CONNECTED_STATUSES, planReplyStops, stopContacts, stopPlanned, wakeContacts } from './effects';
+import { append, applyAccountStatus, changeOf, CONNECTED_STATUSES, planReplyStops, stopContacts, stopPlanned, wakeContacts } from './effects';
 import {
   emptyOutcome,
   type AccountStatusEvent,
@@ -16,13 +19,15 @@ import {
   type RelationEvent,
   type TrackingEvent,
 } from './events';
+import { countsAsReply, screenInbound, type Screening } from './screening';
 import { inboxSql } from './sql';
 
 /**
  * The one ingest (DESIGN §2): the webhook endpoint, the reconciler and the Inbox Upsert node all
  * hand their events here. In the caller's transaction it upserts accounts, contacts (identity
- * graph), conversations and messages, records engagement events, applies their effects on
- * enrollments (stop, wake, pause, resume — pending jobs cancelled in the same transaction) and
+ * graph), conversations and messages, screens inbound messages (a reply, or an automatic one:
+ * screening.ts), records engagement events, applies their effects on enrollments (stop, wake,
+ * pause, resume — pending jobs cancelled in the same transaction) and
  * queues the notifications for subscribed flows. Everything is keyed, so ingesting the same thing
  * twice changes nothing. A batch costs a fixed number of statements, not one set per event.
  */
@@ -123,6 +128,7 @@ interface MessageRow {
   contact_id: string | null;
   sent_at: Date | null;
   status: string;
+  classification: Classification | null;
   inserted?: boolean;
 }
 
@@ -170,8 +176,12 @@ async function ingestMessages(run: Run, items: Item<MessageEvent>[]): Promise<vo
     for (const r of rows.rows) parents.set(r.idx, r);
   }
 
-  // The person: the sender of an inbound message, the other attendee of an outbound one.
-  const personOf = (idx: number, e: MessageEvent): PersonInput | null => (e.bounce ? null : direction.get(idx) === 'in' ? e.sender : (e.recipients[0] ?? null));
+  // What each inbound message is before it counts as a reply: the classify rules, no model call (screening.ts).
+  const screenings = new Map(items.filter(({ idx, event }) => direction.get(idx) === 'in' && !event.isEvent).map(({ idx, event }) => [idx, screenInbound(event)]));
+  const isBounce = (idx: number) => screenings.get(idx)?.kind === 'bounce';
+
+  // The person: the sender of an inbound message (a delivery report's daemon is none), the other attendee of an outbound one.
+  const personOf = (idx: number, e: MessageEvent): PersonInput | null => (isBounce(idx) ? null : direction.get(idx) === 'in' ? e.sender : (e.recipients[0] ?? null));
   const contacts = await upsertPeople(run, items.map(({ idx, event }) => ({ idx, person: personOf(idx, event) })));
   const contactOf = (idx: number) => contacts.get(idx)?.contactId ?? parents.get(idx)?.contact_id ?? null;
 
@@ -229,6 +239,7 @@ async function ingestMessages(run: Run, items: Item<MessageEvent>[]): Promise<vo
         sent_at: event.occurredAt,
         status: direction.get(idx) === 'in' ? 'received' : 'sent',
         tracking_id: event.trackingId,
+        classification: stored(screenings.get(idx)?.classification),
         raw: event.raw,
       })),
     ),
@@ -249,55 +260,22 @@ async function ingestMessages(run: Run, items: Item<MessageEvent>[]): Promise<vo
   const changed = unique.filter(({ idx, event }) => wasWritten(event) || confirmed.has(idx));
   const unread = await touchConversations(run, changed.map(({ idx, event }) => ({ conversationId: conversationOf(idx, event).id, contactId: contactOf(idx), direction: rowOf(event).direction, event })));
 
-  // Effects of what is new: replies stop sequences, bounces stop the person's sequences.
-  const inbound = fresh.filter(({ event }) => rowOf(event).direction === 'in');
-  const replies = inbound.filter(({ idx, event }) => !event.bounce && !event.isEvent && contactOf(idx));
-  const plans = await planReplyStops(
-    ctx,
-    tx,
-    replies.map(({ idx, event }) => ({ idx, contactId: contactOf(idx)!, accountId: event.accountId, conversationId: conversationOf(idx, event).id, chatId: chatOf(idx, event), sentAt: event.occurredAt })),
-  );
-  const bounces = inbound.filter(({ event }) => event.bounce);
-  const bouncedContacts = await bouncedContactsOf(run, bounces, parents);
-
-  const engagement = [
-    ...replies.map(({ idx, event }) => ({
-      idx,
-      contact_id: contactOf(idx),
-      account_id: event.accountId,
-      conversation_id: conversationOf(idx, event).id,
-      message_id: rowOf(event).id,
-      enrollment_id: plans.find((p) => p.idx === idx && p.inConversation)?.enrollmentId ?? parents.get(idx)?.enrollment_id ?? null,
-      channel: event.channel,
-      kind: 'reply',
-      occurred_at: event.occurredAt,
-      source_key: `reply:${event.accountId}:${event.messageId}`,
-      data: {},
-    })),
-    ...bounces.flatMap(({ idx, event }) =>
-      (bouncedContacts.get(idx) ?? []).map((contactId) => ({
+  // Effects of what is new and inbound: replies stop sequences, out-of-office notices pause them, bounces stop the person's.
+  const effects = await applyInbound(
+    run,
+    fresh
+      .filter(({ idx, event }) => rowOf(event).direction === 'in' && screenings.has(idx))
+      .map(({ idx, event }) => ({
         idx,
-        contact_id: contactId,
-        account_id: event.accountId,
-        conversation_id: conversationOf(idx, event).id,
-        message_id: rowOf(event).id,
-        enrollment_id: parents.get(idx)?.enrollment_id ?? null,
-        channel: event.channel,
-        kind: 'bounced',
-        occurred_at: event.occurredAt,
-        source_key: `bounced:${event.accountId}:${event.messageId}:${contactId}`,
-        data: { subject: event.subject, recipients: event.bounce!.recipients },
+        event,
+        screening: screenings.get(idx)!,
+        contactId: contactOf(idx),
+        conversationId: conversationOf(idx, event).id,
+        chatId: chatOf(idx, event),
+        messageId: rowOf(event).id,
+        parent: parents.get(idx) ?? null,
       })),
-    ),
-  ];
-  const recorded = await insertEngagement(run, engagement);
-  const isRecorded = (idx: number, kind: string) => engagement.some((e) => e.idx === idx && e.kind === kind && recorded.has(e.source_key));
-  const dataOf = (idx: number) => {
-    const e = eventAt(items, idx);
-    return { accountId: e.accountId, channel: e.channel, conversationId: conversationOf(idx, e).id, messageId: rowOf(e).id };
-  };
-  const stopped = await stopPlanned(ctx, tx, plans.filter((p) => isRecorded(p.idx, 'reply')), dataOf);
-  const bounceStops = await stopContacts(ctx, tx, new Map(bounces.filter(({ idx }) => isRecorded(idx, 'bounced')).map(({ idx }) => [idx, bouncedContacts.get(idx) ?? []])), 'bounced', dataOf);
+  );
 
   for (const { idx, event } of items) {
     const first = firstOf.get(`${event.accountId}\u0000${event.messageId}`)!;
@@ -318,12 +296,15 @@ async function ingestMessages(run: Run, items: Item<MessageEvent>[]): Promise<vo
       sentAt: (row.sent_at ?? event.occurredAt).toISOString(),
       matchedSend: row.direction === 'out' && !row.inserted && (confirmed.has(first) || wasWritten(event)),
       enrollmentId: row.enrollment_id,
+      classification: row.classification ?? null,
     };
     if (first !== idx) continue;
-    outcome.stopped = [...(stopped.get(idx) ?? []), ...(bounceStops.get(idx) ?? [])];
-    const kind = event.bounce ? 'bounced' : 'reply';
-    const recordedEvent = engagement.find((e) => e.idx === idx && recorded.has(e.source_key));
-    if (recordedEvent) outcome.engagement = { kind, id: recorded.get(recordedEvent.source_key)! };
+    const screening = screenings.get(idx);
+    outcome.isReply = row.direction === 'in' && !!screening && countsAsReply(screening.kind);
+    outcome.stopped = effects.stopped.get(idx) ?? [];
+    outcome.paused = effects.paused.get(idx) ?? [];
+    outcome.woken = effects.woken.get(idx) ?? [];
+    outcome.engagement = effects.engagement.get(idx) ?? null;
     if (outcome.isNew && row.direction === 'in') {
       run.notifications.push({
         event: 'message.received',
@@ -334,15 +315,138 @@ async function ingestMessages(run: Run, items: Item<MessageEvent>[]): Promise<vo
           contact: outcome.contact,
           conversation: outcome.conversation,
           message: { ...outcome.message, channel: event.channel, attachments: event.attachments },
-          bounced: !!event.bounce,
+          isReply: outcome.isReply,
+          bounced: isBounce(idx),
           stoppedEnrollments: outcome.stopped,
+          pausedEnrollments: outcome.paused,
+          wokenEnrollments: outcome.woken,
         },
       });
     }
   }
 }
 
-const eventAt = (items: Item<MessageEvent>[], idx: number) => items.find((i) => i.idx === idx)!.event;
+/** A new inbound message, screened, with where the ingest stored it. */
+interface Inbound {
+  idx: number;
+  event: MessageEvent;
+  screening: Screening;
+  contactId: string | null;
+  conversationId: string;
+  chatId: string;
+  /** Our `messages.id`. */
+  messageId: string;
+  parent: ParentRow | null;
+}
+
+interface InboundEffects {
+  stopped: Map<number, EnrollmentChange[]>;
+  paused: Map<number, EnrollmentChange[]>;
+  woken: Map<number, EnrollmentChange[]>;
+  engagement: Map<number, { kind: string; id: string }>;
+}
+
+/**
+ * What new inbound messages do, by what the screening made of them (screening.ts):
+ * - a reply records `reply` and stops enrollments per each sequence's stop rules; enrollments of the
+ *   person it left running that wait for `reply` wake up;
+ * - an unsubscribe is a reply too, and also records `unsubscribed`, marks the person do-not-contact
+ *   and stops every one of their enrollments `unsubscribed` (colleagues' as the stop rules say);
+ * - an out-of-office with a return date pauses the person's active enrollments until then;
+ * - a bounce records `bounced` and stops the enrollments of the person it bounced for;
+ * - an automatic reply (and an out-of-office without a date) changes nothing.
+ * Stops are gated on the engagement event recorded now, so a message found again acts once.
+ */
+async function applyInbound(run: Run, inbound: Inbound[]): Promise<InboundEffects> {
+  const { ctx, tx } = run;
+  const effects: InboundEffects = { stopped: new Map(), paused: new Map(), woken: new Map(), engagement: new Map() };
+  if (inbound.length === 0) return effects;
+  const byIdx = new Map(inbound.map((m) => [m.idx, m]));
+  const dataOf = (idx: number) => {
+    const m = byIdx.get(idx)!;
+    return { accountId: m.event.accountId, channel: m.event.channel, conversationId: m.conversationId, messageId: m.messageId };
+  };
+
+  const replies = inbound.filter((m) => countsAsReply(m.screening.kind) && m.contactId);
+  const unsubscribes = replies.filter((m) => m.screening.kind === 'unsubscribe');
+  const plans = (
+    await planReplyStops(
+      ctx,
+      tx,
+      replies.map((m) => ({ idx: m.idx, contactId: m.contactId!, accountId: m.event.accountId, conversationId: m.conversationId, chatId: m.chatId, sentAt: m.event.occurredAt })),
+    )
+  ).map((p) => (p.own && byIdx.get(p.idx)!.screening.kind === 'unsubscribe' ? { ...p, reason: 'unsubscribed' as const } : p));
+  const bounces = inbound.filter((m) => m.screening.kind === 'bounce');
+  const bouncedContacts = await bouncedContactsOf(run, bounces);
+
+  const engagementRow = (m: Inbound, kind: string, contactId: string, sourceKey: string, enrollmentId: string | null, data: Record<string, unknown>): EngagementRow => ({
+    idx: m.idx,
+    contact_id: contactId,
+    account_id: m.event.accountId,
+    conversation_id: m.conversationId,
+    message_id: m.messageId,
+    enrollment_id: enrollmentId,
+    channel: m.event.channel,
+    kind,
+    occurred_at: m.event.occurredAt,
+    source_key: sourceKey,
+    data,
+  });
+  const engagement = [
+    ...replies.map((m) =>
+      engagementRow(m, 'reply', m.contactId!, `reply:${m.event.accountId}:${m.event.messageId}`, plans.find((p) => p.idx === m.idx && p.inConversation)?.enrollmentId ?? m.parent?.enrollment_id ?? null, {}),
+    ),
+    // The same key as AI Classify's write-back records for this message: one event whoever sees it first.
+    ...unsubscribes.map((m) =>
+      engagementRow(m, 'unsubscribed', m.contactId!, `unsubscribed:${m.messageId}`, m.parent?.enrollment_id ?? null, { via: 'ingest', source: 'rules', reason: m.screening.classification!.reason }),
+    ),
+    ...bounces.flatMap((m) =>
+      (bouncedContacts.get(m.idx) ?? []).map((contactId) =>
+        engagementRow(m, 'bounced', contactId, `bounced:${m.event.accountId}:${m.event.messageId}:${contactId}`, m.parent?.enrollment_id ?? null, {
+          subject: m.event.subject,
+          recipients: m.screening.bouncedAddresses,
+        }),
+      ),
+    ),
+  ];
+  const recorded = await insertEngagement(run, engagement);
+  const isRecorded = (idx: number, kind: string) => engagement.some((e) => e.idx === idx && e.kind === kind && recorded.has(e.source_key));
+  for (const e of engagement) if (recorded.has(e.source_key) && !effects.engagement.has(e.idx)) effects.engagement.set(e.idx, { kind: e.kind, id: recorded.get(e.source_key)! });
+
+  const merge = (into: Map<number, EnrollmentChange[]>, from: Map<number, EnrollmentChange[]>) => {
+    for (const [idx, changes] of from) append(into, idx, changes);
+  };
+  merge(effects.stopped, await stopPlanned(ctx, tx, plans.filter((p) => isRecorded(p.idx, 'reply')), dataOf));
+  // Do-not-contact stops what the stop rules left running too (another conversation, a later enrollment).
+  for (const m of unsubscribes.filter((u) => isRecorded(u.idx, 'unsubscribed'))) {
+    const { stopped } = await markDoNotContact(ctx, tx, [m.contactId!], 'unsubscribed', dataOf(m.idx));
+    append(effects.stopped, m.idx, stopped.map((r) => changeOf(r, 'unsubscribed')));
+  }
+  const bounced = bounces.filter((m) => isRecorded(m.idx, 'bounced'));
+  merge(effects.stopped, await stopContacts(ctx, tx, new Map(bounced.map((m) => [m.idx, bouncedContacts.get(m.idx) ?? []])), 'bounced', dataOf));
+
+  const away = inbound.filter((m) => m.screening.kind === 'out_of_office' && m.screening.classification?.oooReturnDate && m.contactId);
+  const paused = await pauseUntilReturn(
+    ctx,
+    tx,
+    away.map((m) => ({ contactId: m.contactId!, returnDate: m.screening.classification!.oooReturnDate! })),
+    { via: 'ingest' },
+  );
+  for (const m of away) {
+    const changes = (paused.get(m.contactId!) ?? []).map((p) => ({ enrollmentId: p.enrollmentId, sequenceId: p.sequenceId, contactId: p.contactId, step: p.step, reason: 'out_of_office', until: p.until.toISOString() }));
+    append(effects.paused, m.idx, changes);
+  }
+
+  // A reply wakes what it did not stop and waits for it (e.g. a `conversation`-scoped sequence that wrote elsewhere).
+  const answered = replies.filter((m) => m.screening.kind === 'reply' && isRecorded(m.idx, 'reply'));
+  merge(effects.woken, await wakeContacts(ctx, tx, new Map(answered.map((m) => [m.idx, m.contactId!])), 'reply', dataOf));
+  return effects;
+}
+
+/** Inbound classifications are stored as AI Classify's write-back stores them (with `classifiedAt`). */
+function stored(classification: Classification | null | undefined): Record<string, unknown> | null {
+  return classification ? { ...classification, classifiedAt: new Date().toISOString() } : null;
+}
 
 /** Whitespace-insensitive text, as the recorded-send match compares it. */
 function comparableText(text: string | null): string | null {
@@ -386,18 +490,19 @@ async function touchConversations(run: Run, changes: { conversationId: string; c
   return new Map(updated.map((r) => [r.id, r.unread_count]));
 }
 
-async function bouncedContactsOf(run: Run, bounces: Item<MessageEvent>[], parents: Map<number, ParentRow>): Promise<Map<number, string[]>> {
+async function bouncedContactsOf(run: Run, bounces: Inbound[]): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>();
-  const addresses = [...new Set(bounces.flatMap(({ event }) => event.bounce!.recipients))];
+  const addresses = [...new Set(bounces.flatMap((m) => m.screening.bouncedAddresses))];
   const owners = new Map<string, string>();
   if (addresses.length) {
     const { rows } = await run.tx.query<{ value: string; contact_id: string }>(inboxSql.contactsByEmail(run.ctx.schema), [addresses]);
     for (const r of rows) owners.set(r.value, r.contact_id);
   }
-  for (const { idx, event } of bounces) {
-    const fromParent = parents.get(idx)?.contact_id;
-    const ids = fromParent ? [fromParent] : event.bounce!.recipients.map((a) => owners.get(a)).filter((x): x is string => !!x);
-    out.set(idx, [...new Set(ids)]);
+  for (const m of bounces) {
+    // The email it answers names the person; else the report's failed recipients.
+    const fromParent = m.parent?.contact_id;
+    const ids = fromParent ? [fromParent] : m.screening.bouncedAddresses.map((a) => owners.get(a)).filter((x): x is string => !!x);
+    out.set(m.idx, [...new Set(ids)]);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod/v4';
+import type { HeadersInput } from '../classify/text';
 import { linkedinSlug, normalizeIdentity, type Identity, type IdentityKind } from '../contacts/identity';
 import type { Message as RestMessage, UserRelation } from '../unipile/schemas';
 import type { Channel, InboxEvent, MessageEvent, PersonInput, RelationEvent } from './events';
@@ -211,7 +212,6 @@ function messageFromMessaging(p: z.infer<typeof messagingPayloadSchema>, raw: Re
     trackingId: null,
     inReplyTo: null,
     isEvent: p.is_event === true,
-    bounce: null,
     raw,
   };
 }
@@ -224,15 +224,10 @@ function personFromAttendee(channel: Channel, a: Attendee): PersonInput | null {
 
 // ——— email ———
 
-const DAEMON = /^(mailer-daemon|postmaster|mail-daemon|bounces?)(\+[^@]*)?@/i;
-const BOUNCE_SUBJECT = /^(undeliver|undelivered mail returned|delivery status notification \(failure\)|delivery (has )?failed|mail delivery (failed|subsystem)|returned mail|failure notice|delivery failure|message not delivered)/i;
-const FINAL_RECIPIENT = /(?:final|original)-recipient:\s*rfc822;\s*<?([^\s<>;]+@[^\s<>;]+)>?/gi;
-
 function messageFromEmail(p: z.infer<typeof emailPayloadSchema>, raw: Record<string, unknown>, receivedAt: Date): MessageEvent {
   const from = p.from_attendee ?? null;
   const senderEmail = from?.identifier ? normalizeIdentity('email', from.identifier) : null;
   const sentFolder = p.role?.toLowerCase() === 'sent' || p.folders.some((f) => /sent/i.test(f));
-  const isBounce = p.event === 'mail_received' && ((senderEmail !== null && DAEMON.test(senderEmail)) || BOUNCE_SUBJECT.test((p.subject ?? '').trim()));
   return {
     type: 'message',
     key: `${p.event}:${p.account_id}:${p.email_id}`,
@@ -250,12 +245,13 @@ function messageFromEmail(p: z.infer<typeof emailPayloadSchema>, raw: Record<str
     ownProviderId: null,
     senderId: senderEmail,
     fixedDirection: p.event === 'mail_sent' || sentFolder ? 'out' : undefined,
-    sender: isBounce ? null : personFromEmail(from),
+    // A delivery report's sender (mailer-daemon) is no person: the ingest's screening drops it (screening.ts).
+    sender: personFromEmail(from),
     recipients: [...p.to_attendees, ...p.cc_attendees].map(personFromEmail).filter((x): x is PersonInput => x !== null),
     trackingId: p.tracking_id ?? null,
     inReplyTo: p.in_reply_to ? { id: p.in_reply_to.id, messageId: p.in_reply_to.message_id } : null,
     isEvent: false,
-    bounce: isBounce ? { recipients: bouncedAddresses(p.body_plain ?? p.body ?? '') } : null,
+    headers: headersOf(raw.headers),
     raw,
   };
 }
@@ -266,9 +262,9 @@ function personFromEmail(a: EmailAttendee | null): PersonInput | null {
   return { identities: [{ kind: 'email', value: email }], fullName: a?.display_name || null, ...splitName(a?.display_name) };
 }
 
-function bouncedAddresses(body: string): string[] {
-  const found = [...body.matchAll(FINAL_RECIPIENT)].map((m) => normalizeIdentity('email', m[1])).filter((x): x is string => x !== null);
-  return [...new Set(found)];
+/** Email headers, when the body carries them (a list of `{ name|key, value }` or an object). */
+function headersOf(v: unknown): HeadersInput {
+  return Array.isArray(v) || (v !== null && typeof v === 'object') ? (v as HeadersInput) : null;
 }
 
 // ——— REST (reconciler) ———
@@ -306,7 +302,6 @@ export function eventFromRestMessage(m: RestMessage, account: KnownAccount): Mes
     trackingId: null,
     inReplyTo: null,
     isEvent: raw.is_event === 1 || raw.is_event === true,
-    bounce: null,
     raw,
   };
 }
@@ -412,7 +407,6 @@ export function eventFromFields(f: MappedMessage): MessageEvent {
     trackingId: null,
     inReplyTo: null,
     isEvent: false,
-    bounce: null,
     raw: { ...f, sentAt: f.sentAt?.toISOString() ?? null },
   };
 }

@@ -8,7 +8,7 @@ import { q } from '../db/identifier';
  */
 const ACCOUNT_COLUMNS = 'id, provider, own_provider_id, status';
 const CONVERSATION_COLUMNS = 'id, account_id, provider_chat_id, contact_id, channel, unread_count';
-const MESSAGE_COLUMNS = 'id, account_id, provider_message_id, direction, enrollment_id, conversation_id, contact_id, sent_at, status';
+const MESSAGE_COLUMNS = 'id, account_id, provider_message_id, direction, enrollment_id, conversation_id, contact_id, sent_at, status, classification';
 
 /** Inbound unread: inbound messages after the later of the last outbound message and the last read. */
 const unreadAfter = (s: string, conversation: string, since: string) =>
@@ -120,18 +120,18 @@ export const inboxSql = {
     RETURNING x.idx, m.id`,
 
   /**
-   * New messages are inserted; a known one (a repeat, or a send recorded with this provider id) only
-   * gets what it lacked, and a send whose outcome was unknown becomes `sent`. Unchanged repeats
-   * return nothing.
+   * New messages are inserted (an inbound one with the rules' classification); a known one (a
+   * repeat, or a send recorded with this provider id) only gets what it lacked — never another
+   * classification — and a send whose outcome was unknown becomes `sent`. Unchanged repeats return nothing.
    */
   upsertMessages: (s: string) => `
     INSERT INTO ${q(s)}.messages (account_id, conversation_id, contact_id, provider_message_id, provider_chat_id, channel, direction, text, html,
-                                  subject, attachments, sent_at, status, tracking_id, raw)
+                                  subject, attachments, sent_at, status, tracking_id, classification, raw)
     SELECT x.account_id, x.conversation_id, x.contact_id, x.provider_message_id, x.provider_chat_id, x.channel, x.direction, x.text, x.html,
-           x.subject, COALESCE(x.attachments, '[]'::jsonb), x.sent_at, x.status, x.tracking_id, x.raw
+           x.subject, COALESCE(x.attachments, '[]'::jsonb), x.sent_at, x.status, x.tracking_id, x.classification, x.raw
       FROM jsonb_to_recordset($1::jsonb) AS x(account_id text, conversation_id uuid, contact_id uuid, provider_message_id text, provider_chat_id text,
                                              channel text, direction text, text text, html text, subject text, attachments jsonb,
-                                             sent_at timestamptz, status text, tracking_id text, raw jsonb)
+                                             sent_at timestamptz, status text, tracking_id text, classification jsonb, raw jsonb)
     ON CONFLICT (account_id, provider_message_id) DO UPDATE SET
            conversation_id = COALESCE(messages.conversation_id, EXCLUDED.conversation_id),
            contact_id = COALESCE(messages.contact_id, EXCLUDED.contact_id),

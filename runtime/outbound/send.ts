@@ -7,7 +7,7 @@ import { UnipileError, isUnipileError } from '../unipile/errors';
 import { checkAccounts } from './accounts';
 import { mapWithConcurrency } from '../concurrency';
 import { identitiesOfContacts, latestThreads, threadKey } from './context';
-import { quotaCooldown } from './cooldowns';
+import { quotaCooldown, quotaRetryAt } from './cooldowns';
 import { OutboundInputError } from './errors';
 import { storeProfiles, type ProfileToStore } from './profiles';
 import { addressOf, channelOf, checkIntent, needsThread, sendActionOf, type Address } from './recipients';
@@ -55,6 +55,8 @@ interface Delivery {
   trackingId?: string | null;
   error?: UnipileError;
   cooldown?: Cooldown;
+  /** After a quota error: not before then. */
+  retryAt?: Date;
   /** A LinkedIn profile looked up on the way, to store in the identity graph. */
   profile?: ProfileToStore;
   raw: Record<string, unknown>;
@@ -112,7 +114,9 @@ export async function sendOutbound(ctx: OutboundCtx, client: UnipileClient, inte
       const d = deliveries[sentIndex.get(c.messageId)!];
       const message = finals.get(c.messageId)!;
       results[plan.index] =
-        d.status === 'failed' || d.status === 'unknown' ? { outcome: d.status, message, error: d.error! } : { outcome: d.status, message };
+        d.status === 'failed' || d.status === 'unknown'
+          ? { outcome: d.status, message, error: d.error!, ...(d.retryAt ? { retryAt: d.retryAt } : {}) }
+          : { outcome: d.status, message };
     }
   });
   for (const repeat of repeats) {
@@ -309,7 +313,14 @@ function failure(error: unknown, accountId: string, action: string, raw: Record<
   const e = isUnipileError(error)
     ? error
     : new UnipileError({ class: 'unknown_outcome', operation: action, detail: error instanceof Error ? error.message : String(error), cause: error });
-  return { status: e.class === 'unknown_outcome' ? 'unknown' : 'failed', error: e, cooldown: quotaCooldown(e, accountId, action), raw };
+  const now = new Date();
+  return {
+    status: e.class === 'unknown_outcome' ? 'unknown' : 'failed',
+    error: e,
+    cooldown: quotaCooldown(e, accountId, action, now),
+    retryAt: quotaRetryAt(e, now),
+    raw,
+  };
 }
 
 async function finalize(

@@ -79,6 +79,9 @@ export type OutboundResult =
   | { outcome: 'sent' | 'dry_run' | 'duplicate'; message: OutboundMessage }
   /** Not sent on purpose: `do_not_contact`, or why the enrollment is no longer active. */
   | { outcome: 'skipped'; reason: string; enrollmentStatus: string | null }
-  /** `failed`: UniPile refused, nothing went out (may be retried); `unknown`: it may have gone out. */
-  | { outcome: 'failed' | 'unknown'; message: OutboundMessage; error: UnipileError }
+  /**
+   * `failed`: UniPile refused, nothing went out (may be retried; after a quota error not before
+   * `retryAt`, the end of the cooldown it caused); `unknown`: it may have gone out.
+   */
+  | { outcome: 'failed' | 'unknown'; message: OutboundMessage; error: UnipileError; retryAt?: Date }
   | { outcome: 'invalid'; error: OutboundInputError };

@@ -79,3 +79,60 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
 }
 
 export const contacts = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ email: `${prefix}${i}@fault.example` }));
+
+/** A send UniPile answered: the endpoint, the recipient (`attendees_ids`) and the status it got. */
+export interface ProviderSend {
+  path: string;
+  to: string;
+  status: number;
+}
+
+/**
+ * A UniPile tenant on 127.0.0.1, reachable from every process (nock only patches its own): answers
+ * `POST /api/v1/chats` with a started chat, or — while `busy` — with UniPile's 429 envelope and a
+ * `Retry-After`. Every send it answered is in `sends`.
+ */
+export interface FakeUnipile {
+  dsn: string;
+  sends: ProviderSend[];
+  busy: boolean;
+  retryAfterSeconds: number;
+  close(): Promise<void>;
+}
+
+export function startFakeUnipile(): Promise<FakeUnipile> {
+  const fake = { sends: [] as ProviderSend[], busy: false, retryAfterSeconds: 120 } as FakeUnipile;
+  let ids = 0;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void (async () => {
+        const path = (req.url ?? '').split('?')[0];
+        const reply = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+          res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+        if (req.method !== 'POST' || path !== '/api/v1/chats') {
+          reply(404, { status: 404, type: 'errors/not_found', title: `no fake for ${req.method} ${path}` });
+          return;
+        }
+        const form = await new Response(Buffer.concat(chunks), { headers: { 'content-type': String(req.headers['content-type']) } }).formData();
+        const status = fake.busy ? 429 : 201;
+        fake.sends.push({ path, to: String(form.get('attendees_ids')), status });
+        if (fake.busy) {
+          const envelope = { status: 429, type: 'errors/too_many_requests', title: 'Too many requests', detail: 'The provider is limiting this account' };
+          reply(429, envelope, { 'retry-after': String(fake.retryAfterSeconds) });
+        } else {
+          ids += 1;
+          reply(201, { object: 'ChatStarted', chat_id: `chat_fault_${ids}`, message_id: `msg_fault_${ids}` });
+        }
+      })();
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      fake.dsn = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      fake.close = () => new Promise((r) => server.close(() => r()));
+      resolve(fake);
+    }),
+  );
+}

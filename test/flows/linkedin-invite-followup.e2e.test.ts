@@ -141,7 +141,7 @@ describe('LinkedIn invite + follow-ups', () => {
     expect((await flow.runStep(enrollmentId)).step).toBe('visit_profile');
     const invite = await flow.advance(enrollmentId);
 
-    expect(invite.order).toEqual(['Sequencer Trigger', 'Gate: Invitation', 'Send Invitation', 'Stop: Send Failed']);
+    expect(invite.order).toEqual(['Sequencer Trigger', 'Gate: Invitation', 'Send Invitation', 'Provider Limit?', 'Stop: Send Failed']);
     expect(outputOf(invite.run, 'Send Invitation', 1)![0].json.error).toMatch(/already_invited_recently/);
     expect(await enrollmentRow(db, enrollmentId)).toMatchObject({ status: 'stopped', stop_reason: 'send_failed', next_step: null });
     expect(await sentSteps(enrollmentId)).toEqual([{ step: 'invite', action: 'invitation', status: 'failed' }]);

@@ -4,7 +4,7 @@ import { q } from '../../runtime/db/identifier';
 import { createSequence } from '../../runtime/sequences/definitions';
 import { enroll } from '../../runtime/sequences/enroll';
 import { openTestDb, type TestDb } from '../support/db';
-import { enrollmentRow, openNowSettings } from '../support/engine';
+import { enrollmentRow, openNowSettings, timelineOf } from '../support/engine';
 import { assertSucceeded, chatReply, emailReply, fakeModel, FlowDriver, receive, seedAccount, type FlowRun } from '../support/flows';
 import { outputOf } from '../support/n8n';
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
   await seedAccount(db, { id: LINKEDIN, provider: 'LINKEDIN', ownProviderId: OWN_ID });
   await seedAccount(db, { id: MAIL, provider: 'GOOGLE_OAUTH' });
   await createSequence(db, { key: 'outreach', settings: calendar as never });
-  // Only the conversation the sequence wrote in stops it: replies elsewhere (an auto-reply to another email) do not.
+  // Only the conversation the sequence wrote in stops it: replies elsewhere do not.
   await createSequence(db, { key: 'outreach-thread-stop', settings: { ...calendar, stopOnReply: 'conversation' } as never });
   flow = await FlowDriver.start(db, 'reply-triage');
 });
@@ -104,18 +104,28 @@ describe('Reply triage', () => {
     expect(outputOf(run.run, 'Hand to a Person (Placeholder)')![0].json).toMatchObject({ classification: { category: 'needs_review', suggestedCategory: 'not_now' } });
   });
 
-  it('out of office: the contact\'s active sequence pauses until the return date, without a model call', async () => {
-    const p = await prospect('outreach-thread-stop');
+  it('out of office: with the default stop rule the sequence is paused until the return date, not stopped, and the branch hears of it', async () => {
+    const p = await prospect();
     const back = DateTime.now().plus({ days: 14 });
     const text = `Thank you for your email. I am out of the office until ${back.toFormat('d MMMM')} with limited access to email. For urgent matters please contact my colleague.`;
     const run = await triage(emailReply({ accountId: MAIL, from: p.email, subject: 'Automatic reply: Quick question', text }));
 
     expect(run.order).toEqual(['Sequencer Trigger', 'Classify Reply', 'Paused Until Return']);
     const item = outputOf(run.run, 'Paused Until Return')![0].json;
-    expect(item).toMatchObject({ classification: { category: 'out_of_office', source: 'rules', oooReturnDate: back.toISODate() }, writeBack: { pausedEnrollments: [p.enrollmentId] } });
+    // The runtime paused it when it stored the notice (not a reply: nothing stopped); the write-back finds it paused.
+    expect(item).toMatchObject({
+      isReply: false,
+      stoppedEnrollments: [],
+      pausedEnrollments: [expect.objectContaining({ enrollmentId: p.enrollmentId, reason: 'out_of_office' })],
+      classification: { category: 'out_of_office', source: 'rules', oooReturnDate: back.toISODate() },
+      writeBack: { pausedEnrollments: [p.enrollmentId] },
+    });
     const row = await enrollmentRow(db, p.enrollmentId);
-    expect(row).toMatchObject({ status: 'paused', pause_reason: 'out_of_office' });
+    expect(row).toMatchObject({ status: 'paused', pause_reason: 'out_of_office', stop_reason: null });
     expect(DateTime.fromJSDate(row.paused_until!, { zone: calendar.timezone }).toISODate()).toBe(back.toISODate());
+    expect((item.writeBack as { pausedUntil: string }).pausedUntil).toBe(row.paused_until!.toISOString());
+    // Paused once, by the ingest; the flow's write-back did not pause it again.
+    expect((await timelineOf(db, p.enrollmentId)).filter((e) => e.kind === 'paused').map((e) => e.data.via)).toEqual(['ingest']);
     expect(model.requests.some((r) => r.includes('out of the office'))).toBe(false);
   });
 
@@ -127,7 +137,8 @@ describe('Reply triage', () => {
     expect(outputOf(run.run, 'Do-Not-Contact Recorded')![0].json).toMatchObject({ classification: { category: 'unsubscribe', source: 'rules' }, writeBack: { doNotContact: true } });
     const { rows } = await db.pool.query(`SELECT do_not_contact, do_not_contact_reason FROM ${q(db.schema)}.contacts WHERE id = $1`, [p.contactId]);
     expect(rows[0]).toEqual({ do_not_contact: true, do_not_contact_reason: 'unsubscribed' });
-    expect(await enrollmentRow(db, p.enrollmentId)).toMatchObject({ status: 'stopped' });
+    // Stopped by the runtime when it stored the reply, with the unsubscribe as the reason (not merely `replied`).
+    expect(await enrollmentRow(db, p.enrollmentId)).toMatchObject({ status: 'stopped', stop_reason: 'unsubscribed' });
     // and the contact is not enrolled anywhere again
     const [again] = await enroll(db, { sequenceKey: 'outreach-thread-stop', contacts: [{ email: p.email }] });
     expect(again.outcome).toBe('skipped_do_not_contact');

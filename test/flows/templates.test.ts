@@ -237,13 +237,23 @@ describe.each(sequenceTemplates.map((t) => [t.name, t] as const))('sequence temp
     }
   });
 
-  it('sends the failures of every UniPile Send to a Stop through its Error output', () => {
+  it('sends the failures of every UniPile Send through its Error output: a provider limit to Schedule At, any other to a Stop', () => {
     for (const send of t.nodes.filter((n) => n.type === `${PACKAGE_NAME}.unipileSend`)) {
       expect({ send: send.name, onError: send.onError }).toEqual({ send: send.name, onError: 'continueErrorOutput' });
-      const onFailure = outgoing(send.name, 1).map(([, , target]) => op(byName.get(target)!));
-      // a failed profile lookup may go on to the invitation, which resolves the profile itself
-      const allowed = send.parameters.resource === 'profile' ? ['sequenceStep.scheduleNext'] : ['sequenceStep.stop'];
-      expect({ send: send.name, onFailure }).toEqual({ send: send.name, onFailure: allowed });
+      const onFailure = outgoing(send.name, 1).map(([, , target]) => byName.get(target)!);
+      if (send.parameters.resource === 'profile') {
+        // a failed profile lookup may go on to the invitation, which resolves the profile itself
+        expect({ send: send.name, onFailure: onFailure.map(op) }).toEqual({ send: send.name, onFailure: ['sequenceStep.scheduleNext'] });
+        continue;
+      }
+      // a 429 or quota error is retried when the cooldown ends (the item's details.retryAt), never a reason to stop
+      expect({ send: send.name, onFailure: onFailure.map((n) => n.type) }).toEqual({ send: send.name, onFailure: ['n8n-nodes-base.if'] });
+      const router = onFailure[0];
+      expect((router.parameters.conditions as { conditions: unknown[] }).conditions).toEqual([
+        expect.objectContaining({ leftValue: '={{ $json.details.errorClass }}', rightValue: 'quota', operator: expect.objectContaining({ type: 'string', operation: 'equals' }) }),
+      ]);
+      const [quota, other] = [0, 1].map((output) => outgoing(router.name, output).map(([, , target]) => op(byName.get(target)!)));
+      expect({ router: router.name, quota, other }).toEqual({ router: router.name, quota: ['sequenceStep.scheduleAt'], other: ['sequenceStep.stop'] });
     }
   });
 

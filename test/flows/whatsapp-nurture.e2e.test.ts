@@ -1,3 +1,4 @@
+import nock from 'nock';
 import { closeAllConnections } from '../../nodes/shared/database';
 import { q } from '../../runtime/db/identifier';
 import { enroll } from '../../runtime/sequences/enroll';
@@ -94,5 +95,28 @@ describe('WhatsApp nurture', () => {
       ['start_chat', '33644444444@s.whatsapp.net'],
     ]);
     for (const id of [first, second]) expect(await enrollmentRow(db, id)).toMatchObject({ status: 'active', next_step: 'wa_value' });
+  });
+
+  it('a 429 from UniPile puts the step off until the cooldown ends, without stopping the enrollment; then it goes out once', async () => {
+    fakeUnipileTenant({ 'POST /chats': { status: 429, type: 'errors/too_many_requests' } });
+    const [enrollmentId] = await enrollPhones(WHATSAPP, '+33655555555');
+    const busy = await flow.runStep(enrollmentId);
+    expect(busy.order).toEqual(['Sequencer Trigger', 'Gate: WhatsApp Intro', 'Start WhatsApp Chat', 'Provider Limit?', 'Retry After Cooldown']);
+    const { details } = outputOf(busy.run, 'Start WhatsApp Chat', 1)![0].json as { details: { errorClass: string; retryAt: string } };
+    expect(details.errorClass).toBe('quota');
+    const { rows } = await db.pool.query(`SELECT cooldown_until FROM ${q(db.schema)}.rate_state WHERE account_id = $1 AND action = 'whatsapp'`, [WHATSAPP]);
+    expect(rows[0].cooldown_until.toISOString()).toBe(details.retryAt); // an hour after a 429 without Retry-After
+    const row = await enrollmentRow(db, enrollmentId);
+    expect(row).toMatchObject({ status: 'active', next_step: 'wa_intro' });
+    expect(row.next_run_at!.getTime()).toBeGreaterThanOrEqual(Date.parse(details.retryAt));
+
+    nock.cleanAll();
+    const tenant = fakeUnipileTenant();
+    await db.pool.query(`UPDATE ${q(db.schema)}.rate_state SET cooldown_until = now() WHERE account_id = $1`, [WHATSAPP]); // the cooldown ends
+    const retried = await flow.advance(enrollmentId);
+    expect(retried.step).toBe('wa_intro');
+    expect(outputOf(retried.run, 'Start WhatsApp Chat')![0].json).toMatchObject({ status: 'sent', duplicate: false });
+    expect((await tenant.sent()).map((s) => [s.op, s.to])).toEqual([['start_chat', '33655555555@s.whatsapp.net']]);
+    expect(await enrollmentRow(db, enrollmentId)).toMatchObject({ status: 'active', next_step: 'wa_value' });
   });
 });

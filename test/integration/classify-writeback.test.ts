@@ -145,6 +145,17 @@ describe('writing classifications back', () => {
       expect(outcome).toMatchObject({ pausedEnrollments: [enrollmentId], pausedUntil: `${monday}T09:00:00.000Z` });
     });
 
+    it('an enrollment already paused for the notice (by the ingest) is reported with its resume time, not paused again', async () => {
+      const { contactId, enrollmentId } = await enroll(db, { sequenceId: intro, identities: [{ kind: 'email', value: 'twice@acme.io' }], accountId: ACCOUNT });
+      const { messageId } = await inbound(contactId, "I'm out of the office.");
+      const [first] = await writeBack(db, [{ messageId, classification: ooo }], { pauseOutOfOffice: true });
+      const [again] = await writeBack(db, [{ messageId, classification: ooo }], { pauseOutOfOffice: true });
+      expect(again).toMatchObject({ pausedEnrollments: [enrollmentId], pausedUntil: first.pausedUntil });
+      const timeline = await db.pool.query(`SELECT kind FROM "${db.schema}".enrollment_events WHERE enrollment_id = $1`, [enrollmentId]);
+      expect(timeline.rows).toEqual([{ kind: 'paused' }]);
+      expect(await jobStatesOf(db, enrollmentId)).toEqual(['cancelled', 'created']);
+    });
+
     it('is only stored when pausing is off, and pauses nothing for a date already past', async () => {
       const { contactId, enrollmentId } = await enroll(db, { sequenceId: intro, identities: [{ kind: 'email', value: 'nopause@acme.io' }], accountId: ACCOUNT });
       const { messageId } = await inbound(contactId, "I'm out of the office.");

@@ -59,7 +59,11 @@ describe('a reply stops the sequence', () => {
     expect(await timeline(e.enrollmentId)).toEqual([{ kind: 'stopped', reason: 'replied' }]);
     expect(await countRows(db, 'engagement_events', `contact_id = $1 AND kind = 'reply'`, [e.contactId])).toBe(1);
     const [note] = (await notificationsOf(db, 'message.received')).filter((n) => (n.payload as { contact: { id: string } }).contact.id === e.contactId);
-    expect(note.payload).toMatchObject({ message: { direction: 'in', text: 'Thanks, happy to chat next week.' }, stoppedEnrollments: [{ enrollmentId: e.enrollmentId, reason: 'replied' }] });
+    expect(note.payload).toMatchObject({
+      isReply: true,
+      message: { direction: 'in', text: 'Thanks, happy to chat next week.', classification: null },
+      stoppedEnrollments: [{ enrollmentId: e.enrollmentId, reason: 'replied' }],
+    });
   });
 
   it('an echo of our own message is outbound: nothing stops, no reply is recorded', async () => {

@@ -319,6 +319,8 @@ describe('cooldowns', () => {
     expect(cooldown?.reason).toBe('too_many_requests');
     expect(cooldown!.until.getTime()).toBeGreaterThan(Date.now() + 500_000);
     expect(cooldown!.until.getTime()).toBeLessThanOrEqual(Date.now() + 600_000);
+    // the failure says when to try again: when the cooldown it caused ends
+    expect(result.outcome === 'failed' && result.retryAt).toEqual(cooldown!.until);
   });
 
   it('does not cool the account down for a recipient-specific cannot_resend_yet', async () => {

@@ -187,6 +187,22 @@ describe('AI Classify', () => {
     expect(await enrollmentOf(db, away.enrollmentId)).toMatchObject({ status: 'paused', pause_reason: 'out_of_office' });
   });
 
+  it('keeps what the runtime\'s rules made of the message when it was ingested: no model call', async () => {
+    // Caught by the ingest from a header the event does not carry: the node's own rules alone would miss it.
+    const desk = await replied('desk', "Thanks for your message. I'll get back to you as soon as possible.");
+    const ingested = { category: 'auto_reply', confidence: 1, sentiment: 'neutral', language: 'en', reason: 'automatic reply: header x-autoreply', oooReturnDate: null, source: 'rules', classifiedAt: new Date().toISOString() };
+    const item = { json: { ...desk.item.json, message: { ...(desk.item.json.message as object), classification: ingested } } };
+    const model = mockModel({});
+
+    const result = await run(routed, [item]);
+    expect(runError(result)).toBeUndefined();
+    const [out] = outputOf(result, 'AI Classify', CATEGORIES.indexOf('auto_reply'))!;
+    expect(out.json.classification).toEqual({ category: 'auto_reply', confidence: 1, sentiment: 'neutral', language: 'en', reason: 'automatic reply: header x-autoreply', oooReturnDate: null, source: 'rules' });
+    expect(model.isDone()).toBe(false);
+    nock.cleanAll();
+    expect(await enrollmentOf(db, desk.enrollmentId)).toMatchObject({ status: 'active' });
+  });
+
   it('classifies any text by rules alone, without a model or a database', async () => {
     const items = [
       { json: { body: 'STOP' } },

@@ -61,12 +61,13 @@ describe('Inbox Upsert', () => {
       status: 'processed',
       isNew: true,
       direction: 'in',
+      isReply: true,
       contact: { id: e.contactId, fullName: 'Jane Prospect' },
       conversation: { providerChatId: chatId, unreadCount: 1 },
       message: { direction: 'in', text: 'Thanks, happy to chat next week.' },
       stoppedEnrollments: [{ enrollmentId: e.enrollmentId, reason: 'replied' }],
     });
-    expect(out[1].json).toMatchObject({ status: 'processed', isNew: true, direction: 'out', contact: { id: e.contactId }, stoppedEnrollments: [] });
+    expect(out[1].json).toMatchObject({ status: 'processed', isNew: true, direction: 'out', isReply: false, contact: { id: e.contactId }, stoppedEnrollments: [] });
     expect(out[2].json).toMatchObject({ status: 'ignored', event: 'message_edited', isNew: false });
     expect(await enrollmentOf(db, e.enrollmentId)).toMatchObject({ status: 'stopped', stop_reason: 'replied' });
     expect(await jobStatesOf(db, e.enrollmentId)).toEqual(['cancelled']);

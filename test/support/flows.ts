@@ -78,11 +78,19 @@ export function triggerStepsOf(node: INode): string[] {
   return ((node.parameters.steps as { step?: Array<{ name: string }> } | undefined)?.step ?? []).map((s) => s.name);
 }
 
+export interface FlowOptions {
+  dryRun?: boolean;
+  /** The UniPile credential's DSN; default the nock tenant's. A local fake server's URL reaches it from any process. */
+  unipileDsn?: string;
+  /** `external`: the runtime runs as its own process (fault tests), so no dispatcher or notifier starts in this one. */
+  runtime?: 'in-process' | 'external';
+}
+
 /** Test data for every credential type we ship, by type (what the user picks after importing). */
-export function flowCredentials(db: TestDb, options: { dryRun?: boolean } = {}): Record<string, CredData> {
+export function flowCredentials(db: TestDb, options: FlowOptions = {}): Record<string, CredData> {
   return {
     sequencerDatabase: databaseCredential(db.url, db.schema),
-    unipileApi: { dsn: DSN, apiKey: API_KEY, dryRun: options.dryRun ?? false },
+    unipileApi: { dsn: options.unipileDsn ?? DSN, apiKey: API_KEY, dryRun: options.dryRun ?? false },
     sequencerOpenAi: { apiKey: 'test-openai-key' },
   };
 }
@@ -170,9 +178,13 @@ async function ensureWorker(db: TestDb, which: 'dispatcher' | 'notifier'): Promi
  */
 export class FlowDriver {
   readonly deliveries: Delivery[] = [];
+  /** What each run started by `runEveryDelivery` gave, in the order they finished. */
+  readonly autoRuns: Array<{ delivery: Delivery; flow?: FlowRun; error?: Error }> = [];
   private readonly taken = new Set<Delivery>();
   /** Delivery ids this driver posted itself (not dispatched by the runtime). */
   private readonly posted = new Set<string>();
+  private autoRun = false;
+  private readonly running = new Set<Promise<void>>();
 
   private url = '';
 
@@ -188,7 +200,7 @@ export class FlowDriver {
     return triggerNodeOf(this.template);
   }
 
-  static async start(db: TestDb, name: string, options: { dryRun?: boolean } = {}): Promise<FlowDriver> {
+  static async start(db: TestDb, name: string, options: FlowOptions = {}): Promise<FlowDriver> {
     const template = loadTemplate(name);
     const credentials = flowCredentials(db, options);
     const node = triggerNodeOf(template);
@@ -204,9 +216,11 @@ export class FlowDriver {
         const answer = { status: 200 };
         void trigger.webhook.call(webhookContext(node, staticData, raw, flatHeaders(req.headers), answer)).then(
           (result) => {
-            if (result.workflowData) driver.deliveries.push({ body: JSON.parse(raw) as Delivery['body'], workflowData: result.workflowData });
+            const delivery = result.workflowData ? { body: JSON.parse(raw) as Delivery['body'], workflowData: result.workflowData } : undefined;
+            if (delivery) driver.deliveries.push(delivery);
             res.statusCode = answer.status;
             res.end();
+            if (delivery && driver.autoRun) driver.runInBackground(delivery);
           },
           (error: Error) => {
             res.statusCode = 500;
@@ -227,8 +241,32 @@ export class FlowDriver {
       getNode: () => node,
     } as unknown as IHookFunctions;
     await trigger.webhookMethods.default.create.call(hooks);
-    await ensureWorker(db, node.parameters.mode === 'events' ? 'notifier' : 'dispatcher');
+    if (options.runtime !== 'external') await ensureWorker(db, node.parameters.mode === 'events' ? 'notifier' : 'dispatcher');
     return driver;
+  }
+
+  /**
+   * From now on every delivery runs as soon as it has been answered, as in an active n8n workflow
+   * (many at once when the runtime posts a burst); results land in `autoRuns`.
+   */
+  runEveryDelivery(): void {
+    this.autoRun = true;
+  }
+
+  /** Waits until every run started by `runEveryDelivery` so far has finished. */
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.all([...this.running]);
+  }
+
+  private runInBackground(delivery: Delivery): void {
+    this.taken.add(delivery);
+    const done: Promise<void> = this.run(delivery)
+      .then(
+        (flow) => void this.autoRuns.push({ delivery, flow }),
+        (error: Error) => void this.autoRuns.push({ delivery, error }),
+      )
+      .finally(() => this.running.delete(done));
+    this.running.add(done);
   }
 
   /** The sequence the template runs, created with a calendar open right now and the trigger's steps. */

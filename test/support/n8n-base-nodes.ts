@@ -3,6 +3,7 @@ import {
   type IDataObject,
   type IExecuteFunctions,
   type INodeExecutionData,
+  type INodeProperties,
   type INodeType,
   type INodeTypeDescription,
   type IWebhookFunctions,
@@ -170,10 +171,75 @@ class SplitOut implements INodeType {
   }
 }
 
+const looseTypeValidation: INodeProperties = {
+  displayName: 'Convert types where required',
+  name: 'looseTypeValidation',
+  type: 'boolean',
+  default: true,
+  description: "If the type of an expression doesn't match the type of the comparison, n8n will try to cast the expression to the required type",
+};
+
+/**
+ * n8n-nodes-base.if 2.x: items whose conditions hold go to "true", the others to "false". The
+ * conditions are n8n's own filter parameter, evaluated by n8n-workflow as the real node has it done.
+ */
+class If implements INodeType {
+  description: INodeTypeDescription = {
+    displayName: 'If',
+    name: 'if',
+    group: ['transform'],
+    version: [2, 2.1, 2.2],
+    description: 'Route items to different branches (true/false)',
+    defaults: { name: 'If' },
+    inputs: main,
+    outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+    outputNames: ['true', 'false'],
+    properties: [
+      {
+        displayName: 'Conditions',
+        name: 'conditions',
+        placeholder: 'Add Condition',
+        type: 'filter',
+        default: {},
+        typeOptions: {
+          filter: {
+            caseSensitive: '={{!$parameter.options.ignoreCase}}',
+            typeValidation: '={{ ($nodeVersion < 2.1 ? $parameter.options.looseTypeValidation : $parameter.looseTypeValidation) ? "loose" : "strict" }}',
+            version: '={{ $nodeVersion >= 2.2 ? 2 : 1 }}',
+          },
+        },
+      },
+      { ...looseTypeValidation, default: false, displayOptions: { show: { '@version': [{ _cnd: { gte: 2.1 } }] } } },
+      {
+        displayName: 'Options',
+        name: 'options',
+        type: 'collection',
+        placeholder: 'Add option',
+        default: {},
+        options: [
+          { displayName: 'Ignore Case', name: 'ignoreCase', type: 'boolean', default: true, description: 'Whether to ignore letter case when evaluating conditions' },
+          { ...looseTypeValidation, displayOptions: { show: { '@version': [{ _cnd: { lt: 2.1 } }] } } },
+        ],
+      },
+    ],
+  };
+
+  async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+    const trueItems: INodeExecutionData[] = [];
+    const falseItems: INodeExecutionData[] = [];
+    this.getInputData().forEach((item, itemIndex) => {
+      const pass = this.getNodeParameter('conditions', itemIndex, false, { extractValue: true }) as boolean;
+      (pass ? trueItems : falseItems).push({ ...item, pairedItem: item.pairedItem ?? { item: itemIndex } });
+    });
+    return [trueItems, falseItems];
+  }
+}
+
 /** By full node type name, as templates reference them. */
 export const BASE_NODE_TYPES: Record<string, INodeType> = {
   'n8n-nodes-base.noOp': new NoOp(),
   'n8n-nodes-base.stickyNote': new StickyNote(),
   'n8n-nodes-base.webhook': new Webhook(),
   'n8n-nodes-base.splitOut': new SplitOut(),
+  'n8n-nodes-base.if': new If(),
 };
