@@ -28,30 +28,126 @@ export interface ReceiveOptions {
   receivedAt?: Date;
 }
 
-export async function receiveDelivery(ctx: Ctx, body: Record<string, unknown>, options: ReceiveOptions = {}): Promise<DeliveryResult> {
-  const receivedAt = options.receivedAt ?? new Date();
+export interface IncomingDelivery extends ReceiveOptions {
+  body: Record<string, unknown>;
+}
+
+export function receiveDelivery(ctx: Ctx, body: Record<string, unknown>, options: ReceiveOptions = {}): Promise<DeliveryResult> {
+  return receiveDeliveries(ctx, [{ body, ...options }]).then(([result]) => result);
+}
+
+interface Prepared {
+  key: string;
+  status: DeliveryStatus;
+  problem: string | null;
+  event: InboxEvent | null;
+  row: Record<string, unknown>;
+}
+
+function prepare({ body, payload, receivedAt = new Date() }: IncomingDelivery): Prepared {
   const tooDeep = nestingDepth(body) > MAX_STORED_DEPTH;
-  const delivery = tooDeep ? { ...readWebhook({}, receivedAt), key: `too-deep:${hashOf(options.payload ?? '')}`, problem: TOO_DEEP } : readWebhook(body, receivedAt);
+  const delivery = tooDeep ? { ...readWebhook({}, receivedAt), key: `too-deep:${hashOf(payload ?? '')}`, problem: TOO_DEEP } : readWebhook(body, receivedAt);
   const status: DeliveryStatus = delivery.problem ? 'failed' : delivery.inbox!.type === 'ignored' ? 'ignored' : 'processed';
-  return withTransaction(ctx.pool, async (tx) => {
-    const { rows } = await tx.query<{ id: string; inserted: boolean }>(deliverySql.store(ctx.schema), [
-      delivery.source,
-      delivery.event,
-      delivery.key,
-      delivery.accountId,
+  return {
+    key: delivery.key,
+    status,
+    problem: delivery.problem,
+    event: delivery.inbox,
+    row: {
+      source: delivery.source,
+      event: delivery.event,
+      dedupe_key: delivery.key,
+      account_id: delivery.accountId,
       status,
-      delivery.problem,
-      tooDeep ? JSON.stringify({ unparsed: options.payload ?? '' }) : storablePayload(body, options.payload),
-    ]);
-    const { id, inserted } = rows[0];
-    if (!inserted) return { status: 'duplicate', id };
-    if (status !== 'processed') {
-      if (delivery.problem) ctx.log.warn({ webhookEventId: id, event: delivery.event, problem: delivery.problem }, 'webhook payload not understood; stored as failed for replay');
-      return { status, id, ...(delivery.problem ? { error: delivery.problem } : {}) };
-    }
+      error: delivery.problem,
+      // Text, not jsonb: jsonb_to_recordset would re-parse it; the INSERT casts it once.
+      payload: tooDeep ? JSON.stringify({ unparsed: payload ?? '' }) : storablePayload(body, payload),
+    },
+  };
+}
+
+/**
+ * Stores and applies a batch in one transaction: one INSERT for the raw rows, one ingest for the
+ * new ones (inside a savepoint). If the batch's apply throws, each delivery is applied on its own
+ * instead, so one bad payload fails alone and the rest are processed. Results in input order.
+ */
+export async function receiveDeliveries(ctx: Ctx, items: IncomingDelivery[]): Promise<DeliveryResult[]> {
+  const prepared = items.map(prepare);
+  const firstOf = new Map<string, number>();
+  prepared.forEach((p, i) => firstOf.has(p.key) || firstOf.set(p.key, i));
+  const repeats = prepared.filter((p, i) => firstOf.get(p.key) !== i).map((p) => p.key);
+  return withTransaction(ctx.pool, async (tx) => {
+    const unique = [...firstOf.values()].map((i) => prepared[i].row);
+    const { rows } = await tx.query<{ id: string; dedupe_key: string; inserted: boolean }>(deliverySql.storeMany(ctx.schema), [JSON.stringify(unique)]);
+    if (repeats.length) await tx.query(deliverySql.countRepeats(ctx.schema), [repeats]);
+    const stored = new Map(rows.map((r) => [r.dedupe_key, r]));
+    const results: DeliveryResult[] = prepared.map((p, i) => {
+      const row = stored.get(p.key)!;
+      if (!row.inserted || firstOf.get(p.key) !== i) return { status: 'duplicate', id: row.id };
+      if (p.problem) ctx.log.warn({ webhookEventId: row.id, problem: p.problem }, 'webhook payload not understood; stored as failed for replay');
+      return { status: p.status, id: row.id, ...(p.problem ? { error: p.problem } : {}) };
+    });
+    const toApply = results.flatMap((r, i) => (r.status === 'processed' ? [{ i, id: r.id, event: prepared[i].event! }] : []));
+    if (toApply.length === 0) return results;
     // Stored as `processed` already: nothing else to write when the apply succeeds.
-    return applyStored(ctx, tx, id, delivery.inbox!, false);
+    await tx.query('SAVEPOINT apply_batch');
+    try {
+      const outcomes = await ingest(
+        ctx,
+        tx,
+        toApply.map((a) => a.event),
+      );
+      toApply.forEach((a, k) => (results[a.i] = { status: 'processed', id: a.id, outcome: outcomes[k] }));
+    } catch {
+      await tx.query('ROLLBACK TO SAVEPOINT apply_batch');
+      for (const a of toApply) results[a.i] = await applyStored(ctx, tx, a.id, a.event, false);
+    }
+    return results;
   });
+}
+
+/**
+ * Coalesces concurrent webhook requests into batches (group commit): under load, deliveries that
+ * arrive while a batch is being written go into the next one, so a burst costs a few transactions
+ * instead of one per delivery; a lone delivery is written at once. One batch at a time by default:
+ * two concurrent batches of one process would only wait on each other's row locks (the same
+ * conversations and contacts); more runtime processes scale out.
+ */
+export class DeliveryBatcher {
+  private queue: { item: IncomingDelivery; resolve: (r: DeliveryResult) => void; reject: (e: unknown) => void }[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly maxBatch = 64,
+    private readonly inFlight = 1,
+  ) {}
+
+  submit(item: IncomingDelivery): Promise<DeliveryResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.running < this.inFlight && this.queue.length) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.running++;
+      receiveDeliveries(
+        this.ctx,
+        batch.map((b) => b.item),
+      )
+        .then(
+          (results) => batch.forEach((b, i) => b.resolve(results[i])),
+          (error: unknown) => batch.forEach((b) => b.reject(error)),
+        )
+        .finally(() => {
+          this.running--;
+          this.pump();
+        });
+    }
+  }
 }
 
 /** Lock conflicts another delivery caused (two colleagues replying at once): worth another try. */

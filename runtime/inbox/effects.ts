@@ -107,13 +107,13 @@ export async function stopContacts(ctx: Ctx, tx: Queryable, byIdx: Map<number, s
   return out;
 }
 
-/** Enrollments of these contacts whose waiting step names `event` in `wake_on` become due now. */
+/** Enrollments of these contacts whose waiting step names `event` in `wake_on` become due now (one statement). */
 export async function wakeContacts(ctx: Ctx, tx: Queryable, byIdx: Map<number, string>, event: string, dataOf: (idx: number) => Record<string, unknown>) {
   const out = new Map<number, EnrollmentChange[]>();
-  for (const [idx, contactId] of byIdx) {
-    const woken = await wakeEnrollments(ctx, tx, [contactId], event, dataOf(idx));
-    append(out, idx, woken.map((r) => changeOf(r)));
-  }
+  if (byIdx.size === 0) return out;
+  const idxOf = new Map([...byIdx].map(([idx, contactId]) => [contactId, idx]));
+  const woken = await wakeEnrollments(ctx, tx, [...idxOf.keys()], event, (row) => dataOf(idxOf.get(row.contact_id)!));
+  for (const row of woken) append(out, idxOf.get(row.contact_id)!, [changeOf(row)]);
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { RuntimeState } from '../service';
-import { receiveDelivery } from './deliveries';
+import { DeliveryBatcher } from './deliveries';
 
 /**
  * `POST /webhooks/unipile` (DESIGN §4): every UniPile source on one URL. UniPile signs nothing in v1,
@@ -28,6 +28,7 @@ export function webhookRoutes(state: RuntimeState): Router {
     log.warn(`SEQUENCER_WEBHOOK_SECRET is not set: ${WEBHOOK_PATH} refuses every delivery with 503 until it is (at least 16 characters, the value of ${SECRET_HEADER} in the UniPile webhooks)`);
   }
   let lastMissingSecretLog = 0;
+  let batcher: DeliveryBatcher | undefined;
 
   const authenticate = (req: Request, res: Response, next: NextFunction) => {
     const secret = state.config.webhookSecret;
@@ -58,7 +59,8 @@ export function webhookRoutes(state: RuntimeState): Router {
       return refuse(res, 400, 'invalid', 'invalid_payload', 'The body must be a JSON object, as UniPile sends');
     }
     try {
-      const result = await receiveDelivery(state.ctx!, body as Record<string, unknown>, { payload: text });
+      batcher ??= new DeliveryBatcher(state.ctx!);
+      const result = await batcher.submit({ body: body as Record<string, unknown>, payload: text });
       metrics.webhookDeliveries.inc({ status: result.status });
       metrics.ingestSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       res.status(200).json({ status: result.status, id: result.id });

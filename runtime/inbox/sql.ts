@@ -262,11 +262,19 @@ export const reconcileSql = {
 
 /** `webhook_events`: stored first, applied after; a repeat only counts. */
 export const deliverySql = {
-  store: (s: string) => `
+  /** A batch of deliveries ($1: rows without repeated keys); `inserted` false = seen before. */
+  storeMany: (s: string) => `
     INSERT INTO ${q(s)}.webhook_events (source, event, dedupe_key, account_id, status, error, processed_at, payload)
-    VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $5 = 'failed' THEN NULL ELSE now() END, $7::jsonb)
+    SELECT x.source, x.event, x.dedupe_key, x.account_id, x.status, x.error, CASE WHEN x.status = 'failed' THEN NULL ELSE now() END, x.payload::jsonb
+      FROM jsonb_to_recordset($1::jsonb) AS x(source text, event text, dedupe_key text, account_id text, status text, error text, payload text)
     ON CONFLICT (dedupe_key) DO UPDATE SET deliveries = webhook_events.deliveries + 1, last_received_at = now()
-    RETURNING id, (xmax = 0) AS inserted, status`,
+    RETURNING id, dedupe_key, (xmax = 0) AS inserted`,
+
+  /** Repeats of a key within one batch count as deliveries too. */
+  countRepeats: (s: string) => `
+    UPDATE ${q(s)}.webhook_events w SET deliveries = w.deliveries + r.n, last_received_at = now()
+      FROM (SELECT k, count(*)::int AS n FROM unnest($1::text[]) AS k GROUP BY k) r
+     WHERE w.dedupe_key = r.k`,
 
   markFailed: (s: string) => `UPDATE ${q(s)}.webhook_events SET status = 'failed', error = $2, processed_at = NULL WHERE id = $1`,
 

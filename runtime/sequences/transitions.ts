@@ -167,7 +167,13 @@ export async function resumeEnrollments(
 }
 
 /** An engagement event makes the waiting step of the contacts' enrollments that wait for it due now. */
-export async function wakeEnrollments(ctx: Ctx, tx: Queryable, contactIds: string[], event: string, data: Record<string, unknown> = {}): Promise<EnrollmentRow[]> {
+export async function wakeEnrollments(
+  ctx: Ctx,
+  tx: Queryable,
+  contactIds: string[],
+  event: string,
+  data: Record<string, unknown> | ((row: EnrollmentRow) => Record<string, unknown>) = {},
+): Promise<EnrollmentRow[]> {
   if (contactIds.length === 0) return [];
   const { rows } = await tx.query<EnrollmentRow>(enrollmentSql.wake(ctx.schema), [contactIds, event]);
   await cancelStepJobs(
@@ -180,6 +186,7 @@ export async function wakeEnrollments(ctx: Ctx, tx: Queryable, contactIds: strin
     tx,
     rows.map((r) => ({ enrollmentId: r.id, step: r.next_step!, version: r.schedule_version, runAt: r.next_run_at!, wokeBy: event })),
   );
-  await recordEvents(tx, ctx.schema, rows.map((r) => ({ enrollmentId: r.id, kind: 'woken', step: r.next_step, data: { ...data, event } })));
+  const dataOf = typeof data === 'function' ? data : () => data;
+  await recordEvents(tx, ctx.schema, rows.map((r) => ({ enrollmentId: r.id, kind: 'woken', step: r.next_step, data: { ...dataOf(r), event } })));
   return rows;
 }
