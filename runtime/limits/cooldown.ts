@@ -4,8 +4,8 @@ import type { Queryable } from '../db/pool';
 /**
  * A cooldown pauses one action of one account after the provider said "not now" (a 429 or a
  * quota error from UniPile Send). It lives in `rate_state.cooldown_until` / `cooldown_reason`; the
- * Rate Gate reads it with `activeCooldown` and refuses the action until then. A later cooldown
- * never shortens an earlier, longer one.
+ * Rate Gate reads it from the pair's locked row (`usage` with `activeCooldown`) and refuses the
+ * action until then. A later cooldown never shortens an earlier, longer one.
  */
 export interface Cooldown {
   accountId: string;
@@ -21,6 +21,7 @@ const cooldownSql = {
     INSERT INTO ${q(s)}.rate_state AS r (account_id, action, cooldown_until, cooldown_reason)
     SELECT x.account_id, x.action, x.until, x.reason
       FROM jsonb_to_recordset($1::jsonb) AS x(account_id text, action text, until timestamptz, reason text)
+     ORDER BY 1, 2 -- the order reservations lock pairs in, so the two never deadlock
     ON CONFLICT (account_id, action) DO UPDATE SET
       cooldown_reason = CASE WHEN r.cooldown_until IS NULL OR r.cooldown_until < EXCLUDED.cooldown_until
                              THEN EXCLUDED.cooldown_reason ELSE r.cooldown_reason END,

@@ -11,14 +11,16 @@ export type LimitReason = (typeof LIMIT_REASONS)[number];
  * `decide` updates it after each grant, so the items of one batch see each other.
  */
 export interface LedgerState {
-  /** Unreleased reservations since the earliest window start, ascending. */
+  /** Unreleased reservations since the earliest start of a rolling window in play (hour, week), ascending. */
   entries: number[];
+  /** Unreleased reservations since each local midnight in play (the daily windows), by that midnight. */
+  dayCounts: Map<number, number>;
   nextAllowedAt: number | null;
   lastActionAt: number | null;
   /** The account's first reservation of any action: day 0 of a warm-up without a configured date. */
   firstActionAt: number | null;
   cooldown: { until: number; reason: string | null } | null;
-  /** Refusals so far in this batch: each later one is told to come back one spacing later. */
+  /** Refusals so far in this call: each later one is told to come back one spacing later. */
   refusals: number;
 }
 
@@ -78,7 +80,8 @@ function violationsOf(state: LedgerState, { rule, clock, calendar, at }: Decisio
   const daily = dailyCapAt(rule, clock, at, state.firstActionAt);
   if (daily !== null) {
     const dayStart = clock.dayStart(at);
-    const used = state.entries.filter((e) => e >= dayStart).length;
+    const used = state.dayCounts.get(dayStart);
+    if (used === undefined) throw new Error(`rate ledger: the day from ${new Date(dayStart).toISOString()} was not counted before deciding`);
     if (used >= daily) found.push({ reason: 'limit_daily', clearsAt: clock.nextDayStart(at), limit: daily, used });
   }
   if (rule.hourly !== null) {
@@ -99,6 +102,7 @@ function grant(state: LedgerState, { rule, at, jitterFraction }: DecisionInput):
   const spacingMs = Math.round((rule.minSpacingSeconds + jitterFraction * rule.jitterSeconds) * 1000);
   const nextAllowedAt = at + spacingMs;
   state.entries.push(at);
+  for (const [dayStart, used] of state.dayCounts) if (at >= dayStart) state.dayCounts.set(dayStart, used + 1);
   state.lastActionAt = at;
   state.nextAllowedAt = nextAllowedAt;
   state.firstActionAt ??= at;

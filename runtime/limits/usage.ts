@@ -1,7 +1,7 @@
 import type { Ctx } from '../context';
-import { accountZoneOf, loadAccounts } from './accounts';
+import { accountsOf } from './accounts';
 import { activeCooldown } from './cooldown';
-import { accountLimitsOf, BUILT_IN_ACTIONS, effectiveRule } from './policy';
+import { BUILT_IN_ACTIONS, effectiveRule } from './policy';
 import { ledgerSql } from './sql';
 import { AccountClock, dailyCapAt } from './windows';
 
@@ -37,9 +37,9 @@ export interface AccountUsage {
  */
 export async function usage(ctx: Ctx, accountId: string, options: { at?: Date } = {}): Promise<AccountUsage> {
   const at = (options.at ?? new Date()).getTime();
-  const account = (await loadAccounts(ctx, [accountId])).get(accountId) ?? null;
-  const limits = accountLimitsOf(accountId, account?.limits);
-  const clock = new AccountClock(accountZoneOf(account) ?? 'UTC');
+  const account = (await accountsOf(ctx, [accountId])).get(accountId)!;
+  const limits = account.limits();
+  const clock = AccountClock.in(account.zone() ?? 'UTC');
   const [counts, states, first] = await Promise.all([
     ctx.pool.query<{ action: string; hour: number; day: number; week: number }>(ledgerSql.usage(ctx.schema), [
       accountId,

@@ -14,10 +14,20 @@ export const HOUR_MS = 3_600_000;
 const WEEK_DAYS = 7;
 
 export class AccountClock {
+  private static readonly byZone = new Map<string, AccountClock>();
   private readonly clock: WallClock;
+  /** Zone lookups are the costly part, and every decision of a batch asks about the same instant. */
+  private readonly lastAnswer = new Map<'day' | 'nextDay' | 'week', { at: number; value: number }>();
 
-  constructor(readonly zone: string) {
+  private constructor(readonly zone: string) {
     this.clock = new WallClock(zone);
+  }
+
+  /** The one clock of a zone (there are a few hundred zones at most). */
+  static in(zone: string): AccountClock {
+    let clock = AccountClock.byZone.get(zone);
+    if (!clock) AccountClock.byZone.set(zone, (clock = new AccountClock(zone)));
+    return clock;
   }
 
   hourStart(at: number): number {
@@ -25,16 +35,16 @@ export class AccountClock {
   }
 
   dayStart(at: number): number {
-    return this.clock.resolve(dayOf(this.clock.local(at)), 'first');
+    return this.remember('day', at, () => this.clock.resolve(dayOf(this.clock.local(at)), 'first'));
   }
 
   /** The next local midnight: when the daily window starts over. */
   nextDayStart(at: number): number {
-    return this.clock.resolve(dayOf(this.clock.local(at)) + DAY_MS, 'first');
+    return this.remember('nextDay', at, () => this.clock.resolve(dayOf(this.clock.local(at)) + DAY_MS, 'first'));
   }
 
   weekStart(at: number): number {
-    return this.clock.resolve(this.clock.local(at) - WEEK_DAYS * DAY_MS, 'first');
+    return this.remember('week', at, () => this.clock.resolve(this.clock.local(at) - WEEK_DAYS * DAY_MS, 'first'));
   }
 
   /** The first instant at which an entry made at `entry` no longer counts in the weekly window. */
@@ -43,6 +53,14 @@ export class AccountClock {
     // Around a DST change the wall-clock arithmetic can land an hour short; step until it has left.
     while (this.weekStart(t) < entry) t += entry - this.weekStart(t);
     return t;
+  }
+
+  private remember(question: 'day' | 'nextDay' | 'week', at: number, compute: () => number): number {
+    const last = this.lastAnswer.get(question);
+    if (last?.at === at) return last.value;
+    const value = compute();
+    this.lastAnswer.set(question, { at, value });
+    return value;
   }
 
   /** Local day number (days since 1970-01-01 local) of an instant. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import type { Ctx } from '../../runtime/context';
 import { createPool } from '../../runtime/db/pool';
@@ -70,6 +71,23 @@ describe('atomic reservations', () => {
     expect(reservationIds).toEqual((await ledgerRows(accountId)).map((r) => r.id));
   });
 
+  it('fails only the call whose reservation cannot be recorded, not the concurrent calls decided with it', async () => {
+    const accountId = await account({ limits: { message: only({ daily: 100 }) } });
+    expect((await reserve(db, { accountId, action: 'message', reference: 'first' })).allowed).toBe(true);
+    // Twelve calls at once in one process; Postgres refuses the NUL byte of the last one's reference.
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        reserve(db, { accountId, action: 'message', reference: i === 11 ? 'nul\u0000byte' : `ok${i}` }).then(
+          (r) => r.allowed,
+          (error: Error) => error.message,
+        ),
+      ),
+    );
+    expect(outcomes.slice(0, 11)).toEqual(Array(11).fill(true));
+    expect(outcomes[11]).toMatch(/0x00/);
+    expect(await ledgerRows(accountId)).toHaveLength(12);
+  });
+
   it("keeps (account, action) pairs apart: one account's invitations do not use another's or its messages", async () => {
     const a = await account({ limits: { invitation: only({ daily: 1 }), message: only({ daily: 1 }) } });
     const b = await account({ limits: { invitation: only({ daily: 1 }) } });
@@ -131,6 +149,14 @@ describe('spacing and jitter', () => {
     const retries = results.slice(1).map((r) => (refused(r).retryAt.getTime() - t.getTime()) / 1000);
     expect(retries).toEqual([120, 240, 360]);
   });
+  it('staggers only within a call: concurrent calls refused together each come back when the spacing ends', async () => {
+    const accountId = await account({ limits: { message: only({ minSpacingSeconds: 120 }) } });
+    const t = new Date('2026-05-04T08:00:00Z');
+    expect((await reserve(db, { accountId, action: 'message', reference: 'first' }, at(t))).allowed).toBe(true);
+    const later = at(plusSeconds(t, 30));
+    const results = await Promise.all(Array.from({ length: 4 }, (_, i) => reserve(db, { accountId, action: 'message', reference: `c${i}` }, later)));
+    expect(results.map((r) => refused(r).retryAt)).toEqual(Array(4).fill(plusSeconds(t, 120)));
+  });
 });
 
 describe("windows in the account's own time", () => {
@@ -187,6 +213,73 @@ describe("windows in the account's own time", () => {
     await reserve(db, { accountId, action: 'profile_view' }, at(plusSeconds(t, 600)));
     const full = refused(await reserve(db, { accountId, action: 'profile_view' }, at(plusSeconds(t, 1200))));
     expect(full).toMatchObject({ reason: 'limit_hourly', limit: 2, used: 2, retryAt: plusSeconds(t, 3600) });
+  });
+});
+
+describe('counting the day', () => {
+  const countSince = async (accountId: string, since: Date) =>
+    (
+      await db.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "${db.schema}".rate_ledger WHERE account_id = $1 AND action = 'message' AND released_at IS NULL AND reserved_at >= $2`,
+        [accountId, since],
+      )
+    ).rows[0].n;
+
+  it('counts the reservations an older version recorded, and forgets released ones', async () => {
+    const accountId = await account({ limits: { message: only({ daily: 3 }) } });
+    // In the ledger without a day counter on the pair: one this morning, one yesterday evening.
+    await db.pool.query(`INSERT INTO "${db.schema}".rate_ledger (account_id, action, reserved_at) VALUES ($1, 'message', $2), ($1, 'message', $3)`, [
+      accountId,
+      new Date('2026-05-04T08:00:00Z'),
+      new Date('2026-05-03T23:00:00Z'),
+    ]);
+    const t = new Date('2026-05-04T15:00:00Z');
+    const first = await reserve(db, { accountId, action: 'message' }, at(t));
+    expect((await reserve(db, { accountId, action: 'message' }, at(plusSeconds(t, 60)))).allowed).toBe(true);
+    expect(refused(await reserve(db, { accountId, action: 'message' }, at(plusSeconds(t, 120))))).toMatchObject({ reason: 'limit_daily', used: 3 });
+    if (!first.allowed) throw new Error('expected a grant');
+    await release(db, first.reservationId);
+    expect((await reserve(db, { accountId, action: 'message' }, at(plusSeconds(t, 180)))).allowed).toBe(true);
+  });
+
+  it("keeps each zone's own day when an account without a zone is paced by sequences in different zones", async () => {
+    const accountId = await account({ timezone: null, limits: { message: only({ daily: 1 }) } });
+    const sequenceIn = (timezone: string) => ({
+      settings: sequenceSettingsSchema.parse({ timezone, workingDays: [1, 2, 3, 4, 5, 6, 7], workingHours: { start: '00:00', end: '23:59' } }),
+    });
+    const send = (zone: string, iso: string) => reserve(db, { accountId, action: 'message', sequence: sequenceIn(zone) }, at(new Date(iso)));
+    expect((await send('Asia/Tokyo', '2026-05-04T14:30:00Z')).allowed).toBe(true); // 23:30 on the 4th in Tokyo
+    expect((await send('Asia/Tokyo', '2026-05-04T15:30:00Z')).allowed).toBe(true); // 00:30 on the 5th in Tokyo
+    // Both fall on the 4th in UTC; the 5th in Tokyo has one.
+    expect(refused(await send('UTC', '2026-05-04T15:40:00Z'))).toMatchObject({ reason: 'limit_daily', used: 2 });
+    expect(refused(await send('Asia/Tokyo', '2026-05-04T15:50:00Z'))).toMatchObject({ reason: 'limit_daily', used: 1 });
+  });
+
+  it('decides a daily cap as a count of the ledger would, whatever the order of reservations and releases', async () => {
+    const zone = 'America/New_York';
+    const operation = fc.oneof(fc.record({ reserveMinutesLater: fc.integer({ min: 0, max: 600 }) }), fc.record({ releasePick: fc.nat() }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 25 }), async (operations) => {
+        const accountId = await account({ timezone: zone, limits: { message: only({ daily: 3 }) } });
+        // A few local days around the clocks going forward (Sunday 2026-03-08).
+        let now = local('2026-03-07T20:00', zone).getTime();
+        const granted: string[] = [];
+        for (const op of operations) {
+          if ('releasePick' in op) {
+            if (granted.length) expect(await release(db, granted.splice(op.releasePick % granted.length, 1)[0])).toBe(true);
+            continue;
+          }
+          now += op.reserveMinutesLater * 60_000;
+          const t = new Date(now);
+          const used = await countSince(accountId, DateTime.fromJSDate(t, { zone }).startOf('day').toJSDate());
+          const r = await reserve(db, { accountId, action: 'message' }, at(t));
+          if (used < 3 && r.allowed) granted.push(r.reservationId);
+          else expect(refused(r)).toMatchObject({ reason: 'limit_daily', used });
+          expect(r.allowed).toBe(used < 3);
+        }
+      }),
+      { numRuns: 25 },
+    );
   });
 });
 

@@ -348,7 +348,7 @@ export async function pacingTimePasses(db: TestDb, accountId: string, seconds: n
   const back = [accountId, `${seconds} seconds`];
   await db.pool.query(`UPDATE ${q(db.schema)}.rate_ledger SET reserved_at = reserved_at - $2::interval WHERE account_id = $1`, back);
   await db.pool.query(
-    `UPDATE ${q(db.schema)}.rate_state SET last_action_at = last_action_at - $2::interval, next_allowed_at = next_allowed_at - $2::interval WHERE account_id = $1`,
+    `UPDATE ${q(db.schema)}.rate_state SET last_action_at = last_action_at - $2::interval, next_allowed_at = next_allowed_at - $2::interval, day_start = day_start - $2::interval WHERE account_id = $1`,
     back,
   );
 }
