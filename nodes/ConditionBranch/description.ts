@@ -1,4 +1,4 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { DAY_OPERATORS, FIELD_OPERATORS, IDENTITY_GROUPS, REPLY_SCOPES } from '../../runtime/conditions/schema';
 import { DEFAULT_CATEGORIES } from '../../runtime/classify/taxonomy';
 
@@ -203,6 +203,18 @@ const conditionList: INodeProperties = {
 
 const conditionsMode = { show: { mode: ['conditions'] } };
 const rulesMode = { show: { mode: ['rules'] } };
+
+/**
+ * What the subject parameters' default expressions (below) read from the item, in TypeScript: while a
+ * parameter keeps its default, the item is read with this instead of evaluating the expression per
+ * item. test/nodes/condition-branch.test.ts checks both read the same.
+ */
+const idOf = (value: unknown) => (value as IDataObject | null | undefined)?.id;
+export const SUBJECT_FROM_ITEM = {
+  enrollmentId: (json: IDataObject) => idOf(json.enrollment) ?? '',
+  contactId: (json: IDataObject) => idOf(json.contact) ?? json.contactId ?? '',
+  conversationId: (json: IDataObject) => idOf(json.conversation) ?? json.conversationId ?? '',
+};
 
 export const properties: INodeProperties[] = [
   {

@@ -9,11 +9,14 @@ import {
   type GroupResult,
 } from '../../runtime/conditions';
 import { contextFor } from '../shared/database';
+import { parameterReader } from '../shared/parameters';
+import { properties, SUBJECT_FROM_ITEM } from './description';
 
 /**
  * Reads every item's subject and condition groups (one group in Conditions mode, one per rule in
  * Rules mode), evaluates the batch with one `evaluateConditions` call (runtime/conditions), and
- * routes each item: true/false, or the first matching rule's output, else the fallback.
+ * routes each item: true/false, or the first matching rule's output, else the fallback. Parameters
+ * are read per item only where they can differ (nodes/shared/parameters.ts).
  */
 interface Route {
   /** Output names in order; the last is where unmatched items go when `fallback` is set. */
@@ -30,7 +33,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
   const resultField = ((options.resultField as string) || 'branch').trim();
   const route = routeOf(this, mode, options);
 
-  const requests = items.map((_, i): ConditionRequest => ({ subject: subjectOf(this, i), groups: groupsOf(this, mode, i) }));
+  const subjectOf = subjectReader(this);
+  const groupsOf = groupsReader(this, mode);
+  const requests = items.map((_, i): ConditionRequest => ({ subject: subjectOf(i), groups: groupsOf(i) }));
   const ctx = await contextFor(await this.getCredentials('sequencerDatabase'));
   const evaluated = await evaluateConditions(ctx, requests);
 
@@ -84,18 +89,34 @@ function routeOf(fn: IExecuteFunctions, mode: 'conditions' | 'rules', options: I
   return { names: fallback ? [...names, String(options.renameFallbackOutput || 'Fallback')] : names, fallback };
 }
 
-function subjectOf(fn: IExecuteFunctions, itemIndex: number) {
-  const read = (name: string) => String(fn.getNodeParameter(name, itemIndex, '') ?? '').trim() || null;
-  return { enrollmentId: read('enrollmentId'), contactId: read('contactId'), conversationId: read('conversationId') };
+function subjectReader(fn: IExecuteFunctions) {
+  const reader = (name: keyof typeof SUBJECT_FROM_ITEM) => {
+    const expression = properties.find((p) => p.name === name)!.default as string;
+    const read = parameterReader<unknown>(fn, name, '', { expression, read: SUBJECT_FROM_ITEM[name] });
+    return (i: number) => String(read(i) ?? '').trim() || null;
+  };
+  const [enrollmentId, contactId, conversationId] = [reader('enrollmentId'), reader('contactId'), reader('conversationId')];
+  return (i: number) => ({ enrollmentId: enrollmentId(i), contactId: contactId(i), conversationId: conversationId(i) });
 }
 
-function groupsOf(fn: IExecuteFunctions, mode: 'conditions' | 'rules', itemIndex: number): ConditionGroup[] {
+/** Each item's condition groups; parsed once when no part of them is an expression. */
+function groupsReader(fn: IExecuteFunctions, mode: 'conditions' | 'rules'): (itemIndex: number) => ConditionGroup[] {
+  let groupsOf: (itemIndex: number) => ConditionGroup[];
+  let fixed: boolean;
   if (mode === 'conditions') {
-    const conditions = fn.getNodeParameter('conditions', itemIndex, {}) as IDataObject;
-    return [groupOf(fn, itemIndex, fn.getNodeParameter('combinator', itemIndex, 'all'), conditions, 'Conditions')];
+    const conditions = parameterReader<IDataObject>(fn, 'conditions', {});
+    const combinator = parameterReader<unknown>(fn, 'combinator', 'all');
+    groupsOf = (i) => [groupOf(fn, i, combinator(i), conditions(i), 'Conditions')];
+    fixed = conditions.fixed && combinator.fixed;
+  } else {
+    const rules = parameterReader<IDataObject>(fn, 'rules', {});
+    groupsOf = (i) =>
+      ((rules(i).rule ?? []) as IDataObject[]).map((rule, r) => groupOf(fn, i, rule.combinator, (rule.conditions ?? {}) as IDataObject, `Rule ${r + 1} (${rule.outputName || r})`));
+    fixed = rules.fixed;
   }
-  const rules = ((fn.getNodeParameter('rules', itemIndex, {}) as IDataObject).rule ?? []) as IDataObject[];
-  return rules.map((rule, r) => groupOf(fn, itemIndex, rule.combinator, (rule.conditions ?? {}) as IDataObject, `Rule ${r + 1} (${rule.outputName || r})`));
+  if (!fixed) return groupsOf;
+  const groups = groupsOf(0);
+  return () => groups;
 }
 
 function groupOf(fn: IExecuteFunctions, itemIndex: number, combinator: unknown, conditions: IDataObject, where: string): ConditionGroup {

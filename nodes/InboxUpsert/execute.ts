@@ -4,6 +4,7 @@ import { ingestEvents } from '../../runtime/inbox/ingest';
 import { describeIssues } from '../../runtime/inbox/payloads';
 import { eventFromFields, mappedMessageSchema, readWebhook } from '../../runtime/inbox/normalize';
 import { contextFor } from '../shared/database';
+import { parameterReader } from '../shared/parameters';
 
 /**
  * Turns every item into an inbox event (a UniPile body read by the runtime's normalizer, or mapped
@@ -16,7 +17,8 @@ type Read = { event: InboxEvent } | { error: string; description: string };
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
   const items = this.getInputData();
   const input = this.getNodeParameter('input', 0) as 'webhookBody' | 'fields';
-  const reads = items.map((item, i): Read => (input === 'fields' ? fromFields(this, i) : fromBody(this, item, i)));
+  const read = input === 'fields' ? fieldsReader(this) : bodyReader(this);
+  const reads = items.map((item, i) => read(item, i));
 
   const fail = (itemIndex: number, error: string, description: string): INodeExecutionData => {
     if (!this.continueOnFail()) throw new NodeOperationError(this.getNode(), error, { itemIndex, description });
@@ -45,8 +47,12 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
   return [items.map((_, i) => results.get(i)!)];
 }
 
-function fromBody(ctx: IExecuteFunctions, item: INodeExecutionData, i: number): Read {
-  const field = String(ctx.getNodeParameter('bodyField', i, '') ?? '').trim();
+function bodyReader(ctx: IExecuteFunctions): (item: INodeExecutionData, i: number) => Read {
+  const bodyField = parameterReader<unknown>(ctx, 'bodyField', '');
+  return (item, i) => fromBody(item, String(bodyField(i) ?? '').trim());
+}
+
+function fromBody(item: INodeExecutionData, field: string): Read {
   const body = field ? valueAt(item.json, field) : webhookBodyOf(item.json);
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     return {
@@ -69,24 +75,15 @@ function valueAt(json: IDataObject, path: string): unknown {
   return path.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), json);
 }
 
-function fromFields(ctx: IExecuteFunctions, i: number): Read {
-  const get = (name: string) => {
-    const v = ctx.getNodeParameter(name, i, '') as unknown;
-    return v === '' ? undefined : v;
-  };
-  const parsed = mappedMessageSchema.safeParse({
-    accountId: get('accountId'),
-    channel: get('channel'),
-    chatId: get('chatId'),
-    messageId: get('messageId'),
-    text: get('text'),
-    subject: get('subject'),
-    sentAt: get('sentAt'),
-    direction: get('direction'),
-    senderId: get('senderId'),
-    contactIdentifier: get('contactIdentifier'),
-    contactName: get('contactName'),
-  });
+const MAPPED_FIELDS = ['accountId', 'channel', 'chatId', 'messageId', 'text', 'subject', 'sentAt', 'direction', 'senderId', 'contactIdentifier', 'contactName'] as const;
+
+function fieldsReader(ctx: IExecuteFunctions): (item: INodeExecutionData, i: number) => Read {
+  const readers = MAPPED_FIELDS.map((name) => [name, parameterReader<unknown>(ctx, name, '')] as const);
+  return (_item, i) => fromFields(Object.fromEntries(readers.map(([name, read]) => [name, read(i)]).filter(([, v]) => v !== '')));
+}
+
+function fromFields(fields: Record<string, unknown>): Read {
+  const parsed = mappedMessageSchema.safeParse(fields);
   if (!parsed.success) return { error: `Invalid mapped fields: ${describeIssues(parsed.error)}`, description: 'Map the named field (an expression such as {{ $json.chat_id }} works)' };
   try {
     return { event: eventFromFields(parsed.data) };

@@ -47,7 +47,7 @@ function find(facts: Facts, c: Condition, now: number): Found {
       return events(ofKind(facts.events, c.type), facts, c.since, now);
     case 'link_clicked':
       return events(
-        ofKind(facts.events, 'link_clicked').filter((e) => !c.urlPattern || urlMatches(String(e.data.url ?? ''), c.urlPattern)),
+        ofKind(facts.events, 'link_clicked').filter((e) => !c.urlPattern || urlMatches(e.url ?? '', c.urlPattern)),
         facts,
         c.since,
         now,
@@ -255,7 +255,12 @@ function urlMatches(url: string, pattern: string): boolean {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const round2 = (n: number) => Math.round(n * 100) / 100;
-const newestFirst = <T extends { at: string }>(list: T[]) => [...list].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+/** Each time parsed once, not once per comparison. */
+const newestFirst = <T extends { at: string }>(list: T[]) =>
+  list
+    .map((item) => ({ item, t: Date.parse(item.at) }))
+    .sort((a, b) => b.t - a.t)
+    .map(({ item }) => item);
 
 function evidenceOfEvent(e: EventFact): Evidence {
   return {
@@ -264,7 +269,7 @@ function evidenceOfEvent(e: EventFact): Evidence {
     eventId: e.id,
     channel: e.channel,
     contactId: e.contactId,
-    ...(e.data.url ? { detail: { url: e.data.url } } : {}),
+    ...(e.url ? { detail: { url: e.url } } : {}),
   };
 }
 

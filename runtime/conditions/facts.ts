@@ -12,7 +12,8 @@ export interface EventFact {
   conversationId: string | null;
   contactId: string;
   accountId: string | null;
-  data: Record<string, unknown>;
+  /** The clicked link (`link_clicked`); null for other kinds. */
+  url: string | null;
 }
 
 export interface MessageFact {
@@ -24,6 +25,7 @@ export interface MessageFact {
   classification?: Record<string, unknown> | null;
 }
 
+/** What one subject's conditions read. Facts no condition of the batch asks are left empty (`needsOf`). */
 export interface Facts {
   subject: Subject;
   /** The `enrollments` row as JSON, or null without an enrollment. */
@@ -67,14 +69,23 @@ export function assertSubject(subject: Subject): void {
   }
 }
 
-/**
- * The facts of every subject in one statement, for the conditions asked (they decide which event
- * kinds are read and whether colleagues' replies are). Subjects must pass `assertSubject`.
- */
+/** Which facts the conditions read (evaluate.ts): only those are computed. */
+function needsOf(conditions: Condition[]) {
+  const any = (test: (c: Condition) => boolean) => conditions.some(test);
+  return {
+    kinds: [...new Set(conditions.flatMap((c) => KINDS_OF[c.type] ?? []))],
+    colleagueReplies: any((c) => c.type === 'replied' && c.scope === 'company'),
+    identityKinds: any((c) => c.type === 'has_identity'),
+    sent: any((c) => (c.type === 'replied' && c.scope === 'conversation') || ('since' in c && c.since.from === 'step')),
+    latestReply: any((c) => c.type === 'classified_as'),
+    lastTouch: any((c) => c.type === 'days_since' && c.from === 'last_touch'),
+  };
+}
+
+/** The facts of every subject in one statement, for the conditions asked. Subjects must pass `assertSubject`. */
 export async function loadFacts(ctx: Ctx, subjects: Subject[], conditions: Condition[]): Promise<Facts[]> {
   if (subjects.length === 0) return [];
-  const kinds = [...new Set(conditions.flatMap((c) => KINDS_OF[c.type] ?? []))];
-  const company = conditions.some((c) => c.type === 'replied' && c.scope === 'company');
+  const needs = needsOf(conditions);
   const { rows } = await ctx.pool.query<{
     enrollment: Record<string, unknown> | null;
     contact: Record<string, unknown> | null;
@@ -84,7 +95,16 @@ export async function loadFacts(ctx: Ctx, subjects: Subject[], conditions: Condi
     sent: MessageFact[];
     latest_reply: MessageFact | null;
     last_touch: MessageFact | null;
-  }>(conditionSql.facts(ctx.schema), [subjects.map((s) => s.contactId || null), subjects.map((s) => s.enrollmentId || null), kinds, company]);
+  }>(conditionSql.facts(ctx.schema), [
+    subjects.map((s) => s.contactId || null),
+    subjects.map((s) => s.enrollmentId || null),
+    needs.kinds,
+    needs.colleagueReplies,
+    needs.identityKinds,
+    needs.sent,
+    needs.latestReply,
+    needs.lastTouch,
+  ]);
   return rows.map((r, i) => ({
     subject: subjects[i],
     enrollment: r.enrollment,

@@ -19,7 +19,11 @@ import { recordEvents } from './transitions';
  * are skipped; a bad contact is `invalid` with the field named, and never fails the batch.
  */
 export const MAX_ENROLL_BATCH = 10_000;
-/** After this many new jobs, pg-boss's job table statistics are refreshed (reference pg-boss-12 §9). */
+/**
+ * After this many new enrollments, the planner's statistics of pg-boss's job table and of the
+ * enrollments are refreshed (reference pg-boss-12 §9): the dispatcher claims these rows soon, and
+ * plans made from the statistics of a much smaller table scan it whole for every batch.
+ */
 const ANALYZE_AFTER = 1_000;
 
 /** A contact of the enrolment API: the one contact shape (runtime/contacts/input.ts) plus its own `vars`. */
@@ -192,7 +196,7 @@ export async function enroll(ctx: Ctx, input: EnrollOptions): Promise<EnrollResu
     );
     return fresh.length;
   });
-  if (inserted >= ANALYZE_AFTER) await analyzeJobTable(ctx);
+  if (inserted >= ANALYZE_AFTER) await Promise.all([analyzeJobTable(ctx), ctx.pool.query(enrollSql.analyze(ctx.schema))]);
   return results;
 }
 

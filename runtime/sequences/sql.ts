@@ -170,6 +170,8 @@ export const enrollSql = {
 
   liveFor: (s: string) => `
     SELECT id, contact_id FROM ${q(s)}.enrollments WHERE sequence_id = $1 AND contact_id = ANY($2::uuid[]) AND status IN ('active', 'paused')`,
+
+  analyze: (s: string) => `ANALYZE ${q(s)}.enrollments`,
 };
 
 const ENROLLMENT_COLUMNS = `e.id, e.status, e.current_step, e.next_step, e.next_run_at, e.wake_on, e.schedule_version, e.vars, e.stop_reason,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type INode, type INodeExecutionData, type INodeParameters, NodeHelpers, Workflow } from 'n8n-workflow';
 import { upsertContacts } from '../../runtime/contacts/upsert';
+import { properties } from '../../nodes/ConditionBranch/description';
 import { closeAllConnections } from '../../nodes/shared/database';
 import { openTestDb, type TestDb } from '../support/db';
 import { databaseCredential, outputOf, PACKAGE_NAME, packageNodeTypes, runError, runWorkflow, TestNodeTypes } from '../support/n8n';
@@ -136,6 +137,60 @@ describe('Condition Branch: conditions mode', () => {
       'invitation accepted',
       'not replied (contact)',
     ]);
+  });
+});
+
+describe('Condition Branch: per-item parameters', () => {
+  it('evaluates the expressions a user wrote for every item: the subject and a condition value', async () => {
+    const parameters: INodeParameters = {
+      mode: 'conditions',
+      enrollmentId: '',
+      contactId: '={{ $json.person.uuid }}',
+      conditions: condition({ type: 'field', fieldSource: 'contact', fieldName: 'id', fieldOperator: 'equals', fieldValue: '={{ $json.expected }}' }),
+    };
+    const item = (name: keyof typeof people, expected: string): INodeExecutionData => ({ json: { who: name, person: { uuid: people[name].contactId }, expected } });
+    const result = await run(parameters, [item('jane', people.jane.contactId), item('carl', people.jane.contactId), item('bob', people.bob.contactId)]);
+    expect(runError(result)).toBeUndefined();
+    expect(who(outputOf(result, 'Condition Branch', 0))).toEqual(['jane', 'bob']);
+    expect(who(outputOf(result, 'Condition Branch', 1))).toEqual(['carl']);
+  });
+});
+
+describe('Condition Branch: default subject', () => {
+  it('reads from each item what its default expressions read when n8n evaluates them', async () => {
+    // A subject that is not a UUID is echoed in the item's error: that shows what was read.
+    const items: INodeExecutionData[] = [
+      { enrollment: { id: 'enr-x' } },
+      { enrollment: { id: 7 } },
+      { enrollment: {} },
+      { contact: { id: 'con-x' } },
+      { contactId: 'top-x' },
+      { contact: { id: 'con-y' }, contactId: 'top-y' },
+      { contact: 'just-text', contactId: 'top-z' },
+      { contact: null },
+      { contact: { id: people.jane.contactId }, conversation: { id: 'conv-x' } },
+      { contact: { id: people.jane.contactId }, conversationId: 'conv-top' },
+      { enrollment: { id: people.jane.enrollmentId } },
+      { contact: { id: people.bob.contactId } },
+      {},
+    ].map((json, i) => ({ json: { ...json, i } as never }));
+    const parameters: INodeParameters = { mode: 'conditions', conditions: condition({ type: 'replied', scope: 'contact' }) };
+    // The same expressions, written so that n8n evaluates them for every item.
+    const evaluated = { ...parameters };
+    for (const name of ['enrollmentId', 'contactId', 'conversationId'] as const) {
+      const expression = properties.find((p) => p.name === name)!.default as string;
+      evaluated[name] = expression.replace('{{ ', '{{ (').replace(' }}', ') }}');
+    }
+    const outputs = async (p: INodeParameters) => {
+      const result = await run(p, items, { onError: 'continueRegularOutput' });
+      return [0, 1].map((o) => outputOf(result, 'Condition Branch', o));
+    };
+    const [fromDefaults, fromExpressions] = [await outputs(parameters), await outputs(evaluated)];
+    expect(fromDefaults).toEqual(fromExpressions);
+    const errors = fromDefaults[1]!.map((o) => o.json.error);
+    for (const read of ['enrollmentId "enr-x"', 'enrollmentId "7"', 'contactId "con-y"', 'contactId "top-z"', 'conversationId "conv-x"', 'conversationId "conv-top"']) {
+      expect(errors).toContainEqual(expect.stringContaining(read));
+    }
   });
 });
 

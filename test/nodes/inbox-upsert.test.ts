@@ -115,6 +115,32 @@ describe('Inbox Upsert', () => {
     expect(await countRows(db, 'contact_identities', `kind = 'email' AND value = $1`, [email])).toBe(1);
   });
 
+  it('maps fields per item from expressions, next to fixed ones', async () => {
+    const accountId = uniqueId('mail');
+    const senders = [`${uniqueId('bea')}@globex.com`, `${uniqueId('cid')}@umbrella.com`];
+    const out = outputOf(
+      await run(
+        {
+          input: 'fields',
+          accountId,
+          channel: 'email',
+          direction: 'in',
+          chatId: '={{ $json.thread }}',
+          messageId: '={{ $json.id }}',
+          contactIdentifier: '={{ $json.from }}',
+          text: '={{ $json.text }}',
+        },
+        senders.map((from, i) => ({ json: { thread: uniqueId('thread'), id: uniqueId('mail'), from, text: `Message ${i}` } })),
+      ),
+      'Inbox Upsert',
+    )!;
+    expect(out.map((o) => o.json)).toEqual([
+      expect.objectContaining({ isNew: true, contact: expect.objectContaining({ companyDomain: 'globex.com' }) }),
+      expect.objectContaining({ isNew: true, contact: expect.objectContaining({ companyDomain: 'umbrella.com' }) }),
+    ]);
+    expect(await countRows(db, 'messages', 'account_id = $1', [accountId])).toBe(2);
+  });
+
   it('fails an unreadable item with a message naming the field, or outputs it with the error when continuing on fail', async () => {
     const good = webhookItem(fixture('message_received', { account_id: uniqueId('li'), message_id: uniqueId('in'), timestamp: new Date().toISOString() }));
     const bad = webhookItem(fixture('message_received', { account_id: uniqueId('li'), chat_id: undefined }));
